@@ -1,0 +1,26 @@
+package io.github.microspring.etcd;
+
+import io.etcd.jetcd.Client;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The jetcd {@link Client} shared by registration and discovery.
+ */
+@AutoConfiguration
+@ConditionalOnClass(Client.class)
+@EnableConfigurationProperties(EtcdProperties.class)
+public class EtcdAutoConfiguration {
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	Client etcdClient(EtcdProperties properties, ObjectProvider<EtcdClientBuilderCustomizer> customizers) {
+		return EtcdClientFactory.create(properties, customizers.orderedStream().toList());
+	}
+
+}

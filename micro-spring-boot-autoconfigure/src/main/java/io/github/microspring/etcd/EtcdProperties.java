@@ -1,0 +1,171 @@
+package io.github.microspring.etcd;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.core.io.Resource;
+
+/**
+ * Connection to etcd, shared by the registry and discovery.
+ */
+@ConfigurationProperties("micro.etcd")
+public class EtcdProperties {
+
+	/**
+	 * etcd client URLs; list every member of a cluster.
+	 */
+	private List<String> endpoints = new ArrayList<>(List.of("http://127.0.0.1:2379"));
+
+	/**
+	 * Key prefix under which services are registered and discovered, as in go-micro.
+	 */
+	private String prefix = "/micro/registry";
+
+	/**
+	 * User name for etcd authentication.
+	 */
+	private String username;
+
+	/**
+	 * Password for etcd authentication.
+	 */
+	private String password;
+
+	/**
+	 * Deadline of every single call to etcd; without one jetcd waits for the server forever.
+	 */
+	private Duration callTimeout = Duration.ofSeconds(3);
+
+	/**
+	 * How long to wait for a connection to an etcd member.
+	 */
+	private Duration connectTimeout = Duration.ofSeconds(2);
+
+	private final Tls tls = new Tls();
+
+	public List<String> getEndpoints() {
+		return this.endpoints;
+	}
+
+	public void setEndpoints(List<String> endpoints) {
+		this.endpoints = endpoints;
+	}
+
+	public String getPrefix() {
+		return this.prefix;
+	}
+
+	public void setPrefix(String prefix) {
+		this.prefix = prefix;
+	}
+
+	public String getUsername() {
+		return this.username;
+	}
+
+	public void setUsername(String username) {
+		this.username = username;
+	}
+
+	public String getPassword() {
+		return this.password;
+	}
+
+	public void setPassword(String password) {
+		this.password = password;
+	}
+
+	public Duration getCallTimeout() {
+		return this.callTimeout;
+	}
+
+	public void setCallTimeout(Duration callTimeout) {
+		this.callTimeout = callTimeout;
+	}
+
+	public Duration getConnectTimeout() {
+		return this.connectTimeout;
+	}
+
+	public void setConnectTimeout(Duration connectTimeout) {
+		this.connectTimeout = connectTimeout;
+	}
+
+	public Tls getTls() {
+		return this.tls;
+	}
+
+	public static class Tls {
+
+		/**
+		 * Whether to connect to etcd over TLS.
+		 */
+		private boolean enabled;
+
+		/**
+		 * PEM file of the certificate authorities that sign the etcd server certificates; the JVM's
+		 * trust store when not set.
+		 */
+		private Resource trustCertificates;
+
+		/**
+		 * PEM certificate chain presented to etcd for client-certificate authentication.
+		 */
+		private Resource certificate;
+
+		/**
+		 * PEM (PKCS#8) private key of the client certificate.
+		 */
+		private Resource privateKey;
+
+		/**
+		 * Authority (host name) to verify the server certificate against, when it differs from the
+		 * endpoint host.
+		 */
+		private String authority;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Resource getTrustCertificates() {
+			return this.trustCertificates;
+		}
+
+		public void setTrustCertificates(Resource trustCertificates) {
+			this.trustCertificates = trustCertificates;
+		}
+
+		public Resource getCertificate() {
+			return this.certificate;
+		}
+
+		public void setCertificate(Resource certificate) {
+			this.certificate = certificate;
+		}
+
+		public Resource getPrivateKey() {
+			return this.privateKey;
+		}
+
+		public void setPrivateKey(Resource privateKey) {
+			this.privateKey = privateKey;
+		}
+
+		public String getAuthority() {
+			return this.authority;
+		}
+
+		public void setAuthority(String authority) {
+			this.authority = authority;
+		}
+
+	}
+
+}
