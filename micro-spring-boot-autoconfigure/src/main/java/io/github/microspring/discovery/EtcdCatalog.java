@@ -333,7 +333,8 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 		synchronized (this.lock) {
 			for (WatchEvent event : response.getEvents()) {
 				KeyValue kv = event.getKeyValue();
-				if (kv.getModRevision() <= this.revision) {
+				// one transaction writes several keys at one revision: only strictly older events are replays
+				if (kv.getModRevision() < this.revision) {
 					continue;
 				}
 				this.revision = kv.getModRevision();

@@ -31,8 +31,7 @@ final class EtcdClientFactory {
 		ClientBuilder builder = Client.builder()
 			.endpoints(properties.getEndpoints().stream().map(EtcdClientFactory::endpoint).toArray(URI[]::new))
 			// jetcd would otherwise queue every call until a member answers, however long that takes
-			.waitForReady(false)
-			.retryMaxDuration(properties.getCallTimeout());
+			.waitForReady(false);
 		PropertyMapper map = PropertyMapper.get().alwaysApplyingWhenNonNull();
 		map.from(properties.getConnectTimeout()).to(builder::connectTimeout);
 		map.from(properties.getUsername()).whenHasText().as(EtcdClientFactory::bytes).to(builder::user);
@@ -46,17 +45,18 @@ final class EtcdClientFactory {
 	}
 
 	private static URI endpoint(String endpoint) {
+		URI uri;
 		try {
-			URI uri = URI.create(endpoint.trim());
-			if (uri.getHost() == null || uri.getPort() < 0) {
-				throw new IllegalArgumentException("no host or port");
-			}
-			return uri;
+			uri = URI.create(endpoint.trim());
 		}
 		catch (IllegalArgumentException ex) {
-			throw new IllegalArgumentException("micro.etcd.endpoints: '" + endpoint
-					+ "' is not an etcd client URL such as http://127.0.0.1:2379 (" + ex.getMessage() + ")", ex);
+			uri = null;
 		}
+		if (uri == null || uri.getHost() == null || uri.getPort() < 0) {
+			throw new IllegalArgumentException("micro.etcd.endpoints: '" + endpoint
+					+ "' is not an etcd client URL with host and port, such as http://127.0.0.1:2379");
+		}
+		return uri;
 	}
 
 	private static void configureTls(ClientBuilder builder, EtcdProperties.Tls tls) {

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.springframework.cloud.client.DefaultServiceInstance;
 import org.springframework.cloud.client.serviceregistry.Registration;
@@ -94,13 +95,13 @@ public class EtcdRegistration implements Registration {
 	}
 
 	/**
-	 * The go-micro record stored in etcd for this node.
+	 * The go-micro record stored in etcd for this node; metadata keys sorted, as Go's encoder writes maps.
 	 * @return the record
 	 */
 	public ServiceRecord toRecord() {
 		String address = (this.host.indexOf(':') >= 0 ? "[" + this.host + "]" : this.host) + ":" + this.port;
 		return new ServiceRecord(this.serviceId, this.version, Map.of(), List.of(),
-				List.of(new ServiceRecord.Node(this.nodeId, address, this.nodeMetadata)));
+				List.of(new ServiceRecord.Node(this.nodeId, address, new TreeMap<>(this.nodeMetadata))));
 	}
 
 	@Override

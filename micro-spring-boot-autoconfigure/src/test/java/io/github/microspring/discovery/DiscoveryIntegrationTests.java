@@ -1,0 +1,154 @@
+package io.github.microspring.discovery;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.PutOption;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.github.microspring.test.etcd.EtcdExtension;
+import io.github.microspring.test.etcd.EtcdServer;
+
+import org.springframework.cloud.client.ServiceInstance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The catalog against a real etcd, fed by values written the way a go-micro service writes them.
+ */
+@ExtendWith(EtcdExtension.class)
+class DiscoveryIntegrationTests {
+
+	private static Client client;
+
+	private static EtcdCatalog catalog;
+
+	private static final List<Long> heartbeats = new CopyOnWriteArrayList<>();
+
+	@BeforeAll
+	static void startCatalog(EtcdServer etcd) {
+		client = Client.builder().endpoints(etcd.endpoint()).build();
+		catalog = new EtcdCatalog(client, "/micro/registry/", Duration.ofSeconds(3), 2, Duration.ofMillis(50),
+				Duration.ofSeconds(1), Clock.systemUTC());
+		catalog.addListener((revision, services) -> heartbeats.add(revision));
+		catalog.start();
+	}
+
+	@AfterAll
+	static void stopCatalog() {
+		catalog.stop();
+		client.close();
+	}
+
+	@Test
+	void goMicroEntryWrittenStraightIntoEtcdAppearsAsServiceInstance() throws Exception {
+		long lease = client.getLeaseClient().grant(30).get(3, TimeUnit.SECONDS).getID();
+		put("/micro/registry/greeter/greeter-7f3c", """
+				{"name":"greeter","version":"2.1.0","metadata":{"team":"go"},"endpoints":[{"name":"Say.Hello"}],
+				 "nodes":[{"id":"greeter-7f3c","address":"127.0.0.1:50051",
+				           "metadata":{"protocol":"grpc","registry":"etcd","server":"grpc","transport":"grpc","zone":"b"}}]}
+				""", lease);
+
+		await().atMost(Duration.ofSeconds(5)).until(() -> !catalog.getInstances("greeter").isEmpty());
+		ServiceInstance instance = catalog.getInstances("greeter").get(0);
+		assertThat(instance.getServiceId()).isEqualTo("greeter");
+		assertThat(instance.getInstanceId()).isEqualTo("greeter-7f3c");
+		assertThat(instance.getHost()).isEqualTo("127.0.0.1");
+		assertThat(instance.getPort()).isEqualTo(50051);
+		assertThat(instance.getMetadata()).containsEntry("version", "2.1.0")
+			.containsEntry("zone", "b")
+			.containsEntry("protocol", "grpc");
+		assertThat(catalog.getServices()).contains("greeter");
+
+		client.getLeaseClient().revoke(lease).get(3, TimeUnit.SECONDS);
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getInstances("greeter").isEmpty());
+		assertThat(catalog.getServices()).doesNotContain("greeter");
+	}
+
+	@Test
+	void garbageUnderThePrefixIsSkippedAndCountedWhileOthersAreServed() throws Exception {
+		long skippedBefore = catalog.getSkippedValues();
+		put("/micro/registry/junk/not-json", "{nope", 0);
+		put("/micro/registry/junk/empty", "", 0);
+		put("/micro/registry/junk/array", "[1,2,3]", 0);
+		put("/micro/registry/junk/no-nodes", "{\"name\":\"junk\",\"nodes\":[]}", 0);
+		put("/micro/registry/junk/no-name", "{\"nodes\":[{\"id\":\"a\",\"address\":\"127.0.0.1:1\"}]}", 0);
+		put("/micro/registry/junk/bad-address", "{\"name\":\"junk\",\"nodes\":[{\"id\":\"a\",\"address\":\"nowhere\"}]}", 0);
+		put("/micro/registry/junk/bad-port", "{\"name\":\"junk\",\"nodes\":[{\"id\":\"b\",\"address\":\"h:99999\"}]}", 0);
+		put("/micro/registry/junk/wrong-shape", "{\"name\":\"junk\",\"nodes\":{\"id\":\"c\"}}", 0);
+		put("/micro/registry/junk/good", node("junk", "junk-good", 8080), 0);
+
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getInstances("junk").size() == 1);
+		assertThat(catalog.getInstances("junk").get(0).getInstanceId()).isEqualTo("junk-good");
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getSkippedValues() - skippedBefore == 8);
+
+		// a key whose good value turns bad drops out, the others stay
+		put("/micro/registry/junk/good2", node("junk", "junk-good2", 8081), 0);
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getInstances("junk").size() == 2);
+		put("/micro/registry/junk/good2", "{broken", 0);
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getInstances("junk").size() == 1);
+		assertThat(catalog.getSkippedValues() - skippedBefore).isEqualTo(9);
+		client.getKVClient()
+			.delete(bytes("/micro/registry/junk/"),
+					io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build())
+			.get(3, TimeUnit.SECONDS);
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getInstances("junk").isEmpty());
+	}
+
+	@Test
+	void listsInPagesAndPublishesHeartbeatsOnlyForRealChanges() throws Exception {
+		// page size is 2: a fresh catalog must read every page of one revision
+		for (int i = 0; i < 7; i++) {
+			put("/micro/registry/paged/n" + i, node("paged", "paged-" + i, 9000 + i), 0);
+		}
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getInstances("paged").size() == 7);
+		EtcdCatalog fresh = new EtcdCatalog(client, "/micro/registry/", Duration.ofSeconds(3), 2,
+				Duration.ofMillis(50), Duration.ofSeconds(1), Clock.systemUTC());
+		try {
+			fresh.start();
+			assertThat(fresh.getInstances("paged")).hasSize(7);
+			assertThat(fresh.getRevision()).isGreaterThanOrEqualTo(catalog.getRevision());
+		}
+		finally {
+			fresh.stop();
+		}
+
+		List<ServiceInstance> before = catalog.getInstances("paged");
+		int heartbeatsBefore = heartbeats.size();
+		// the same value again is no change: no heartbeat, same list object
+		put("/micro/registry/paged/n0", node("paged", "paged-0", 9000), 0);
+		put("/micro/registry/paged/n1", node("paged", "paged-1", 9999), 0);
+		// events arrive in order: once the second change is heard, the first was weighed already
+		await().atMost(Duration.ofSeconds(5)).until(() -> heartbeats.size() > heartbeatsBefore);
+		assertThat(heartbeats.size() - heartbeatsBefore).isEqualTo(1);
+		assertThat(catalog.getInstances("paged")).anyMatch((i) -> i.getPort() == 9999);
+		assertThat(catalog.getInstances("paged")).isNotSameAs(before);
+		assertThat(heartbeats.get(heartbeats.size() - 1)).isEqualTo(catalog.getRevision());
+	}
+
+	static String node(String service, String id, int port) {
+		return "{\"name\":\"" + service + "\",\"version\":\"1.0.0\",\"metadata\":{},\"endpoints\":[],\"nodes\":[{\"id\":\""
+				+ id + "\",\"address\":\"127.0.0.1:" + port + "\",\"metadata\":{\"protocol\":\"http\"}}]}";
+	}
+
+	private static void put(String key, String value, long lease) throws Exception {
+		PutOption option = (lease != 0) ? PutOption.builder().withLeaseId(lease).build() : PutOption.DEFAULT;
+		client.getKVClient().put(bytes(key), bytes(value), option).get(3, TimeUnit.SECONDS);
+	}
+
+	private static ByteSequence bytes(String value) {
+		return ByteSequence.from(value, StandardCharsets.UTF_8);
+	}
+
+
+}

@@ -1,0 +1,108 @@
+package io.github.microspring.sample.gateway;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.github.microspring.sample.comment.CommentServiceApplication;
+import io.github.microspring.test.etcd.EtcdExtension;
+import io.github.microspring.test.redis.RedisExtension;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.cloud.client.discovery.DiscoveryClient;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The two samples together on real etcd and Redis: two comment-service instances register, the gateway
+ * discovers them and routes to both by name.
+ */
+class GatewayEndToEndIntegrationTests {
+
+	private static final ObjectMapper json = new ObjectMapper();
+
+	private static final HttpClient http = HttpClient.newHttpClient();
+
+	private static ConfigurableApplicationContext first;
+
+	private static ConfigurableApplicationContext second;
+
+	private static ConfigurableApplicationContext gateway;
+
+	@BeforeAll
+	static void start() {
+		String etcd = EtcdExtension.shared().endpoint();
+		int redis = RedisExtension.shared().port();
+		first = commentService(etcd, redis);
+		second = commentService(etcd, redis);
+		gateway = new SpringApplicationBuilder(GatewayApplication.class).web(WebApplicationType.REACTIVE)
+			.properties("server.port=0", "micro.etcd.endpoints=" + etcd, "spring.main.banner-mode=off")
+			.run();
+	}
+
+	@AfterAll
+	static void stop() {
+		for (ConfigurableApplicationContext context : new ConfigurableApplicationContext[] { gateway, second, first }) {
+			if (context != null) {
+				context.close();
+			}
+		}
+	}
+
+	@Test
+	void gatewayDiscoversBothInstancesAndRoutesToEach() throws Exception {
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> gateway.getBean(DiscoveryClient.class).getInstances("comment-service").size() == 2);
+
+		HttpResponse<String> created = http.send(HttpRequest.newBuilder(uri(gateway, "/comments/e2e"))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString("{\"author\":\"ada\",\"text\":\"first!\"}"))
+			.build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(created.statusCode()).isEqualTo(201);
+
+		Set<String> servedBy = new HashSet<>();
+		for (int i = 0; i < 6; i++) {
+			JsonNode page = get(gateway, "/articles/e2e");
+			assertThat(page.at("/comments/comments/0/text").asText()).isEqualTo("first!");
+			servedBy.add(page.at("/comments/instance").asText());
+		}
+		assertThat(servedBy).hasSize(2);
+
+		JsonNode services = get(gateway, "/services");
+		assertThat(services.get("comment-service")).hasSize(2);
+		assertThat(services.get("gateway")).hasSize(1);
+	}
+
+	private static ConfigurableApplicationContext commentService(String etcd, int redis) {
+		return new SpringApplicationBuilder(CommentServiceApplication.class).web(WebApplicationType.SERVLET)
+			.properties("server.port=0", "micro.etcd.endpoints=" + etcd, "spring.data.redis.port=" + redis,
+					"spring.main.banner-mode=off")
+			.run();
+	}
+
+	private static JsonNode get(ConfigurableApplicationContext context, String path) throws Exception {
+		HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(context, path)).build(),
+				HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		return json.readTree(response.body());
+	}
+
+	private static URI uri(ConfigurableApplicationContext context, String path) {
+		return URI.create("http://127.0.0.1:" + ((WebServerApplicationContext) context).getWebServer().getPort() + path);
+	}
+
+}
