@@ -37,6 +37,20 @@ class GatewayEndToEndIntegrationTests {
 
 	private static final HttpClient http = HttpClient.newHttpClient();
 
+	private static final String[] GATEWAY_AUTO_CONFIGURATIONS = {
+			"org.springframework.cloud.gateway.config.GatewayClassPathWarningAutoConfiguration",
+			"org.springframework.cloud.gateway.config.GatewayAutoConfiguration",
+			"org.springframework.cloud.gateway.config.GatewayResilience4JCircuitBreakerAutoConfiguration",
+			"org.springframework.cloud.gateway.config.GatewayNoLoadBalancerClientAutoConfiguration",
+			"org.springframework.cloud.gateway.config.GatewayFunctionAutoConfiguration",
+			"org.springframework.cloud.gateway.config.GatewayMetricsAutoConfiguration",
+			"org.springframework.cloud.gateway.config.GatewayRedisAutoConfiguration",
+			"org.springframework.cloud.gateway.config.GatewayStreamAutoConfiguration",
+			"org.springframework.cloud.gateway.config.SimpleUrlHandlerMappingGlobalCorsAutoConfiguration",
+			"org.springframework.cloud.gateway.config.GatewayReactiveLoadBalancerClientAutoConfiguration",
+			"org.springframework.cloud.gateway.config.LocalResponseCacheAutoConfiguration",
+			"org.springframework.cloud.gateway.discovery.GatewayDiscoveryClientAutoConfiguration" };
+
 	private static ConfigurableApplicationContext first;
 
 	private static ConfigurableApplicationContext second;
@@ -50,8 +64,7 @@ class GatewayEndToEndIntegrationTests {
 		first = commentService(etcd, redis);
 		second = commentService(etcd, redis);
 		gateway = new SpringApplicationBuilder(GatewayApplication.class).web(WebApplicationType.REACTIVE)
-			.properties("server.port=0", "micro.etcd.endpoints=" + etcd, "spring.main.banner-mode=off")
-			.run();
+			.run("--server.port=0", "--micro.etcd.endpoints=" + etcd, "--spring.main.banner-mode=off");
 	}
 
 	@AfterAll
@@ -89,9 +102,11 @@ class GatewayEndToEndIntegrationTests {
 
 	private static ConfigurableApplicationContext commentService(String etcd, int redis) {
 		return new SpringApplicationBuilder(CommentServiceApplication.class).web(WebApplicationType.SERVLET)
-			.properties("server.port=0", "micro.etcd.endpoints=" + etcd, "spring.data.redis.port=" + redis,
-					"spring.main.banner-mode=off")
-			.run();
+			// arguments, so they win over the gateway's application.yml, which is on this classpath too
+			.run("--spring.application.name=comment-service", "--server.port=0", "--micro.etcd.endpoints=" + etcd,
+					"--spring.data.redis.port=" + redis, "--spring.main.banner-mode=off",
+					// the gateway's jars share this test classpath; comment-service runs without them
+					"--spring.autoconfigure.exclude=" + String.join(",", GATEWAY_AUTO_CONFIGURATIONS));
 	}
 
 	private static JsonNode get(ConfigurableApplicationContext context, String path) throws Exception {
