@@ -93,7 +93,7 @@ public class DiscoveryAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean(name = "etcdDiscoveryHealthIndicator")
-		@ConditionalOnEnabledHealthIndicator("etcdDiscovery")
+		@ConditionalOnEnabledHealthIndicator("etcd-discovery")
 		HealthIndicator etcdDiscoveryHealthIndicator(EtcdCatalog catalog) {
 			return new CatalogHealthIndicator(catalog);
 		}

@@ -68,7 +68,7 @@ public class RegistryAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(HealthIndicator.class)
-	@ConditionalOnEnabledHealthIndicator("etcdRegistration")
+	@ConditionalOnEnabledHealthIndicator("etcd-registration")
 	static class RegistryHealthConfiguration {
 
 		@Bean

@@ -87,8 +87,8 @@ class RegistryAutoConfigurationTests {
 	@Test
 	void healthIndicatorsCanBeSwitchedOff() {
 		this.runner
-			.withPropertyValues("management.health.etcdRegistration.enabled=false",
-					"management.health.etcdDiscovery.enabled=false")
+			.withPropertyValues("management.health.etcd-registration.enabled=false",
+					"management.health.etcd-discovery.enabled=false")
 			.run((context) -> assertThat(context).doesNotHaveBean("etcdRegistrationHealthIndicator")
 				.doesNotHaveBean("etcdDiscoveryHealthIndicator"));
 	}
