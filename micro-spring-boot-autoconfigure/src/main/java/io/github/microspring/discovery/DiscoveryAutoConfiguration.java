@@ -13,6 +13,7 @@ import reactor.core.publisher.Flux;
 
 import io.github.microspring.etcd.EtcdAutoConfiguration;
 import io.github.microspring.etcd.EtcdProperties;
+import io.github.microspring.registry.RegistryCodec;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
@@ -55,8 +56,8 @@ public class DiscoveryAutoConfiguration {
 	@ConditionalOnMissingBean
 	EtcdCatalog etcdCatalog(Client client, EtcdProperties etcd, DiscoveryProperties properties,
 			ApplicationEventPublisher publisher) {
-		EtcdCatalog catalog = new EtcdCatalog(client, etcd.getPrefix().endsWith("/") ? etcd.getPrefix()
-				: etcd.getPrefix() + "/", etcd.getCallTimeout(), properties.getListPageSize(),
+		EtcdCatalog catalog = new EtcdCatalog(client, RegistryCodec.rootPrefix(etcd.getPrefix()),
+				etcd.getCallTimeout(), properties.getListPageSize(),
 				properties.getRetryMinBackoff(), properties.getRetryMaxBackoff(), Clock.systemUTC());
 		catalog.addListener((revision, services) -> publisher.publishEvent(new HeartbeatEvent(catalog, revision)));
 		return catalog;
