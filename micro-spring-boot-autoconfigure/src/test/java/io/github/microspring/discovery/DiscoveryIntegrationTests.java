@@ -136,6 +136,32 @@ class DiscoveryIntegrationTests {
 		assertThat(heartbeats.get(heartbeats.size() - 1)).isEqualTo(catalog.getRevision());
 	}
 
+	@Test
+	void compactedWatchListsAgainWithoutLosingOrRepeatingChanges() throws Exception {
+		put("/micro/registry/compacted/a", node("compacted", "a", 7001), 0);
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getInstances("compacted").size() == 1);
+		long before = catalog.getRevision();
+		put("/micro/registry/compacted/b", node("compacted", "b", 7002), 0);
+		client.getKVClient().delete(bytes("/micro/registry/compacted/b")).get(3, TimeUnit.SECONDS);
+		put("/micro/registry/compacted/c", node("compacted", "c", 7003), 0);
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getInstances("compacted").size() == 2);
+		long current = client.getKVClient().get(bytes("/none")).get(3, TimeUnit.SECONDS).getHeader().getRevision();
+		client.getKVClient().compact(current).get(3, TimeUnit.SECONDS);
+		long restarts = catalog.getWatchRestarts();
+		int heartbeatsBefore = heartbeats.size();
+
+		catalog.resumeWatchFrom(before);
+
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getWatchRestarts() == restarts + 1);
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getStaleSince() == null);
+		assertThat(catalog.getInstances("compacted")).extracting(ServiceInstance::getInstanceId)
+			.containsExactly("a", "c");
+		// the listing matched what the catalog held: no change to announce
+		assertThat(heartbeats).hasSize(heartbeatsBefore);
+		put("/micro/registry/compacted/d", node("compacted", "d", 7004), 0);
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getInstances("compacted").size() == 3);
+	}
+
 	static String node(String service, String id, int port) {
 		return "{\"name\":\"" + service + "\",\"version\":\"1.0.0\",\"metadata\":{},\"endpoints\":[],\"nodes\":[{\"id\":\""
 				+ id + "\",\"address\":\"127.0.0.1:" + port + "\",\"metadata\":{\"protocol\":\"http\"}}]}";
