@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -21,7 +20,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,6 +37,7 @@ import io.etcd.jetcd.watch.WatchResponse;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.microspring.etcd.EtcdCalls;
 import io.github.microspring.registry.RegisteredKeyView;
 
 import org.springframework.cloud.client.ServiceInstance;
@@ -281,7 +280,7 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 				// later pages read the same revision, so the listing is one consistent snapshot
 				option.withRevision(listRevision);
 			}
-			GetResponse page = await(this.client.getKVClient().get(from, option.build()));
+			GetResponse page = EtcdCalls.await(this.client.getKVClient().get(from, option.build()), this.callTimeout);
 			if (listRevision == 0) {
 				listRevision = page.getHeader().getRevision();
 			}
@@ -396,9 +395,7 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 		if (this.pendingSync != null) {
 			this.pendingSync.cancel(false);
 		}
-		long max = this.maxBackoff.toMillis();
-		long base = Math.min(max, this.minBackoff.toMillis() << Math.min(this.attempt++, 16));
-		long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+		long delay = EtcdCalls.backoffMillis(this.minBackoff, this.maxBackoff, this.attempt++);
 		this.pendingSync = this.executor.schedule(this::sync, delay, TimeUnit.MILLISECONDS);
 	}
 
@@ -530,19 +527,6 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 		if (this.staleSince != null && this.synced) {
 			logger.info("etcd catalog in sync again at revision " + this.revision);
 			this.staleSince = null;
-		}
-	}
-
-	private <T> T await(CompletableFuture<T> call) throws Exception {
-		try {
-			return call.get(this.callTimeout.toMillis(), TimeUnit.MILLISECONDS);
-		}
-		catch (ExecutionException ex) {
-			throw (ex.getCause() instanceof Exception cause) ? cause : ex;
-		}
-		catch (TimeoutException ex) {
-			call.cancel(true);
-			throw new TimeoutException("no answer from etcd within " + this.callTimeout.toMillis() + " ms");
 		}
 	}
 

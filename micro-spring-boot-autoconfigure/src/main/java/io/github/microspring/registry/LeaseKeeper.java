@@ -8,7 +8,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +25,7 @@ import io.grpc.stub.StreamObserver;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import io.github.microspring.etcd.EtcdCalls;
 import io.github.microspring.registry.RegisteredKeyView.Presence;
 
 /**
@@ -37,6 +37,8 @@ import io.github.microspring.registry.RegisteredKeyView.Presence;
 final class LeaseKeeper {
 
 	private static final Log logger = LogFactory.getLog(LeaseKeeper.class);
+
+	private static final Duration FIRST_RETRY = Duration.ofMillis(100);
 
 	enum State {
 
@@ -165,9 +167,9 @@ final class LeaseKeeper {
 		closeKeepAlive();
 		long newLease = 0;
 		try {
-			newLease = await(this.client.getLeaseClient().grant(ttlSeconds())).getID();
-			await(this.client.getKVClient()
-				.put(this.keyBytes, this.value, PutOption.builder().withLeaseId(newLease).build()));
+			newLease = EtcdCalls.await(this.client.getLeaseClient().grant(ttlSeconds()), this.callTimeout).getID();
+			EtcdCalls.await(this.client.getKVClient()
+				.put(this.keyBytes, this.value, PutOption.builder().withLeaseId(newLease).build()), this.callTimeout);
 			this.leaseId = newLease;
 			this.leaseDeadline = this.clock.instant().plus(this.leaseTtl);
 			this.keepAlive = this.client.getLeaseClient().keepAlive(newLease, new KeepAliveObserver(newLease));
@@ -198,10 +200,7 @@ final class LeaseKeeper {
 
 	private void scheduleRetry() {
 		cancel(this.retry);
-		long max = this.registerInterval.toMillis();
-		long base = Math.min(max, 100L << Math.min(this.attempt++, 16));
-		// full jitter between half and all of the step, so a fleet restarted together spreads out
-		long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+		long delay = EtcdCalls.backoffMillis(FIRST_RETRY, this.registerInterval, this.attempt++);
 		this.retry = this.executor.schedule(this::register, delay, TimeUnit.MILLISECONDS);
 	}
 
@@ -223,8 +222,8 @@ final class LeaseKeeper {
 				return;
 			}
 			logger.warn("Registry key " + this.key + " is missing; putting it again");
-			await(this.client.getKVClient()
-				.put(this.keyBytes, this.value, PutOption.builder().withLeaseId(this.leaseId).build()));
+			EtcdCalls.await(this.client.getKVClient()
+				.put(this.keyBytes, this.value, PutOption.builder().withLeaseId(this.leaseId).build()), this.callTimeout);
 			this.registrations.incrementAndGet();
 		}
 		catch (Exception ex) {
@@ -239,7 +238,7 @@ final class LeaseKeeper {
 	}
 
 	private boolean isAttached() throws Exception {
-		var response = await(this.client.getKVClient().get(this.keyBytes));
+		var response = EtcdCalls.await(this.client.getKVClient().get(this.keyBytes), this.callTimeout);
 		for (KeyValue kv : response.getKvs()) {
 			if (kv.getLease() == this.leaseId) {
 				return true;
@@ -260,7 +259,7 @@ final class LeaseKeeper {
 
 	private void revoke(long lease) {
 		try {
-			await(this.client.getLeaseClient().revoke(lease));
+			EtcdCalls.await(this.client.getLeaseClient().revoke(lease), this.callTimeout);
 		}
 		catch (Exception ex) {
 			logger.debug("Could not revoke lease " + Long.toHexString(lease) + ": " + describe(ex));
@@ -271,19 +270,6 @@ final class LeaseKeeper {
 		if (this.keepAlive != null) {
 			this.keepAlive.close();
 			this.keepAlive = null;
-		}
-	}
-
-	private <T> T await(CompletableFuture<T> call) throws Exception {
-		try {
-			return call.get(this.callTimeout.toMillis(), TimeUnit.MILLISECONDS);
-		}
-		catch (ExecutionException ex) {
-			throw (ex.getCause() instanceof Exception cause) ? cause : ex;
-		}
-		catch (TimeoutException ex) {
-			call.cancel(true);
-			throw new TimeoutException("no answer from etcd within " + this.callTimeout.toMillis() + " ms");
 		}
 	}
 

@@ -1,0 +1,52 @@
+package io.github.microspring.etcd;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Deadlines and backoff shared by everything that calls etcd.
+ */
+public final class EtcdCalls {
+
+	private EtcdCalls() {
+	}
+
+	/**
+	 * Waits for an etcd call, never longer than its deadline.
+	 * @param call the call under way
+	 * @param deadline how long to wait
+	 * @param <T> the answer's type
+	 * @return the answer
+	 * @throws Exception the call's own failure, or a {@link TimeoutException} naming the deadline
+	 */
+	public static <T> T await(CompletableFuture<T> call, Duration deadline) throws Exception {
+		try {
+			return call.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException ex) {
+			throw (ex.getCause() instanceof Exception cause) ? cause : ex;
+		}
+		catch (TimeoutException ex) {
+			call.cancel(true);
+			throw new TimeoutException("no answer from etcd within " + deadline.toMillis() + " ms");
+		}
+	}
+
+	/**
+	 * Delay before attempt {@code attempt + 1}: doubling from {@code min} up to {@code max}, then a random
+	 * point in the upper half of that step, so a fleet restarted together spreads out.
+	 * @param min first step
+	 * @param max largest step
+	 * @param attempt failed attempts so far, from 0
+	 * @return the delay in milliseconds
+	 */
+	public static long backoffMillis(Duration min, Duration max, int attempt) {
+		long base = Math.min(max.toMillis(), min.toMillis() << Math.min(attempt, 16));
+		return base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+	}
+
+}
