@@ -181,6 +181,103 @@ class LeaseKeeperIntegrationTests {
 		}
 	}
 
+	@Test
+	void registersAgainWhenTheLeaseDeadlinePassesWithoutRenewal(EtcdServer etcd) throws Exception {
+		MovableClock clock = new MovableClock();
+		try (Client client = client(etcd.endpoint())) {
+			EtcdServiceRegistry registry = new EtcdServiceRegistry(client, "/micro/registry", TTL,
+					Duration.ofMillis(200), Duration.ofSeconds(1), () -> null, clock);
+			EtcdRegistration registration = registration("deadline");
+			try {
+				registry.register(registration);
+				KeyValue first = awaitSingleKey(client, key(registration));
+
+				// the keeper's clock runs ahead of every renewal: to the keeper the lease outlived its deadline
+				await().atMost(Duration.ofSeconds(5)).until(() -> {
+					clock.advance(TTL.plusSeconds(5));
+					List<KeyValue> kvs = keys(client, "/micro/registry/deadline/");
+					return kvs.size() == 1 && kvs.get(0).getLease() != first.getLease();
+				});
+				assertThat(registry.keeper(registration).registrations()).isGreaterThanOrEqualTo(2);
+			}
+			finally {
+				registry.close();
+			}
+		}
+	}
+
+	@Test
+	void steadyStateCheckReadsEtcdOnlyWhenNoWatchCanAnswer() throws Exception {
+		try (EtcdServer etcd = EtcdServer.start(); Client client = client(etcd.endpoint())) {
+			EtcdCatalog catalog = new EtcdCatalog(client, "/micro/registry/", Duration.ofSeconds(3), 100,
+					Duration.ofMillis(50), Duration.ofSeconds(1), Clock.systemUTC());
+			catalog.start();
+			Duration interval = Duration.ofMillis(200);
+			EtcdServiceRegistry watched = new EtcdServiceRegistry(client, "/micro/registry", TTL, interval,
+					Duration.ofSeconds(1), () -> catalog, Clock.systemUTC());
+			EtcdServiceRegistry blind = new EtcdServiceRegistry(client, "/micro/registry", TTL, interval,
+					Duration.ofSeconds(1), () -> null, Clock.systemUTC());
+			try {
+				EtcdRegistration registration = registration("quiet");
+				watched.register(registration);
+				await().atMost(Duration.ofSeconds(3)).until(() -> catalog.getInstances("quiet").size() == 1);
+				long ranges = rangeCalls(etcd);
+				long renewals = watched.keeper(registration).renewals();
+				await().atMost(Duration.ofSeconds(10))
+					.until(() -> watched.keeper(registration).renewals() >= renewals + 1);
+				assertThat(rangeCalls(etcd)).isEqualTo(ranges);
+
+				EtcdRegistration other = registration("loud");
+				blind.register(other);
+				await().atMost(Duration.ofSeconds(5)).until(() -> rangeCalls(etcd) >= ranges + 3);
+			}
+			finally {
+				watched.close();
+				blind.close();
+				catalog.stop();
+			}
+		}
+	}
+
+	private static long rangeCalls(EtcdServer etcd) throws Exception {
+		String metrics = java.net.http.HttpClient.newHttpClient()
+			.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(etcd.endpoint() + "/metrics")).build(),
+					java.net.http.HttpResponse.BodyHandlers.ofString())
+			.body();
+		java.util.regex.Matcher matcher = java.util.regex.Pattern
+			.compile("grpc_server_started_total\\{[^}]*grpc_method=\"Range\"[^}]*} (\\S+)")
+			.matcher(metrics);
+		return matcher.find() ? (long) Double.parseDouble(matcher.group(1)) : 0;
+	}
+
+	/**
+	 * A clock the test moves forward by hand.
+	 */
+	static final class MovableClock extends Clock {
+
+		private volatile java.time.Instant now = java.time.Instant.now();
+
+		void advance(Duration duration) {
+			this.now = this.now.plus(duration);
+		}
+
+		@Override
+		public java.time.ZoneId getZone() {
+			return java.time.ZoneOffset.UTC;
+		}
+
+		@Override
+		public Clock withZone(java.time.ZoneId zone) {
+			return this;
+		}
+
+		@Override
+		public java.time.Instant instant() {
+			return this.now;
+		}
+
+	}
+
 	private static EtcdServiceRegistry registry(Client client, RegisteredKeyView view) {
 		return new EtcdServiceRegistry(client, "/micro/registry", TTL, INTERVAL, Duration.ofSeconds(1), () -> view,
 				Clock.systemUTC());
