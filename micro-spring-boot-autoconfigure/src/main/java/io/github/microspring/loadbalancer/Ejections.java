@@ -1,0 +1,173 @@
+package io.github.microspring.loadbalancer;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.util.Assert;
+
+/**
+ * Leaves out instances that failed several calls in a row, as go-micro's selector blacklists nodes
+ * (Mark/Reset): after {@code consecutiveFailures} failures an instance is ejected for a base time that
+ * doubles on each repeat up to a maximum; a success resets it; an ejected instance returns by itself when
+ * its time is up. Never more than {@code maxEjectionPercent} of a service's instances are ejected at once.
+ */
+class Ejections {
+
+	private final Clock clock;
+
+	private final int consecutiveFailures;
+
+	private final long baseMillis;
+
+	private final long maxMillis;
+
+	private final int maxEjectionPercent;
+
+	private final EjectionListener listener;
+
+	private final Map<String, ServiceHealth> services = new ConcurrentHashMap<>();
+
+	Ejections(Clock clock, int consecutiveFailures, Duration baseEjectionTime, Duration maxEjectionTime,
+			int maxEjectionPercent, EjectionListener listener) {
+		Assert.isTrue(consecutiveFailures > 0, "consecutive-failures must be positive");
+		Assert.isTrue(!baseEjectionTime.isNegative() && !baseEjectionTime.isZero(),
+				"base-ejection-time must be positive");
+		Assert.isTrue(maxEjectionTime.compareTo(baseEjectionTime) >= 0,
+				"max-ejection-time must not be shorter than base-ejection-time");
+		Assert.isTrue(maxEjectionPercent >= 0 && maxEjectionPercent <= 100,
+				"max-ejection-percent must be between 0 and 100");
+		this.clock = clock;
+		this.consecutiveFailures = consecutiveFailures;
+		this.baseMillis = baseEjectionTime.toMillis();
+		this.maxMillis = maxEjectionTime.toMillis();
+		this.maxEjectionPercent = maxEjectionPercent;
+		this.listener = listener;
+	}
+
+	/**
+	 * Called by the balancer when the instance list of a service changes, so that the share of ejected
+	 * instances is measured against the current list and instances that left it are forgotten.
+	 */
+	void instancesChanged(String serviceId, List<ServiceInstance> instances) {
+		ServiceHealth service = service(serviceId);
+		service.size = instances.size();
+		if (!service.instances.isEmpty()) {
+			Set<String> current = new HashSet<>();
+			for (ServiceInstance instance : instances) {
+				current.add(instance.getInstanceId());
+			}
+			service.instances.keySet().retainAll(current);
+		}
+	}
+
+	void recordSuccess(ServiceInstance instance) {
+		ServiceHealth service = this.services.get(instance.getServiceId());
+		if (service != null) {
+			InstanceHealth health = service.instances.get(instance.getInstanceId());
+			if (health != null && (health.failures != 0 || health.ejections != 0)) {
+				// an answer to a call made just before the ejection must not cut it short
+				synchronized (service) {
+					if (health.ejectedUntil <= this.clock.millis()) {
+						health.failures = 0;
+						health.ejections = 0;
+					}
+				}
+			}
+		}
+	}
+
+	void recordFailure(ServiceInstance instance) {
+		ServiceHealth service = service(instance.getServiceId());
+		InstanceHealth health = service.instances.computeIfAbsent(instance.getInstanceId(),
+				(id) -> new InstanceHealth());
+		long ejectedFor;
+		synchronized (service) {
+			long now = this.clock.millis();
+			if (health.ejectedUntil > now || ++health.failures < this.consecutiveFailures) {
+				return;
+			}
+			if (!service.mayEjectOneMore(now, this.maxEjectionPercent)) {
+				return;
+			}
+			health.failures = 0;
+			ejectedFor = Math.min(this.maxMillis, this.baseMillis << Math.min(health.ejections, 30));
+			if (ejectedFor < 0) {
+				ejectedFor = this.maxMillis;
+			}
+			health.ejections++;
+			health.ejectedUntil = now + ejectedFor;
+			service.latestReturn = Math.max(service.latestReturn, health.ejectedUntil);
+		}
+		this.listener.ejected(instance, Duration.ofMillis(ejectedFor));
+	}
+
+	/**
+	 * Whether any instance of the service may be ejected now; false is the fast path of every choice.
+	 */
+	boolean anyEjected(String serviceId) {
+		ServiceHealth service = this.services.get(serviceId);
+		return service != null && service.latestReturn != 0 && this.clock.millis() < service.latestReturn;
+	}
+
+	boolean isEjected(ServiceInstance instance) {
+		ServiceHealth service = this.services.get(instance.getServiceId());
+		if (service == null) {
+			return false;
+		}
+		InstanceHealth health = service.instances.get(instance.getInstanceId());
+		return health != null && health.ejectedUntil > this.clock.millis();
+	}
+
+	private ServiceHealth service(String serviceId) {
+		ServiceHealth service = this.services.get(serviceId);
+		return (service != null) ? service : this.services.computeIfAbsent(serviceId, (id) -> new ServiceHealth());
+	}
+
+	/**
+	 * Told of each ejection, for the metric and the log line.
+	 */
+	@FunctionalInterface
+	interface EjectionListener {
+
+		void ejected(ServiceInstance instance, Duration duration);
+
+	}
+
+	private static final class ServiceHealth {
+
+		final Map<String, InstanceHealth> instances = new ConcurrentHashMap<>();
+
+		volatile int size;
+
+		volatile long latestReturn;
+
+		boolean mayEjectOneMore(long now, int maxPercent) {
+			int ejected = 0;
+			for (InstanceHealth health : this.instances.values()) {
+				if (health.ejectedUntil > now) {
+					ejected++;
+				}
+			}
+			int total = Math.max(this.size, this.instances.size());
+			return (ejected + 1) * 100L <= (long) maxPercent * total;
+		}
+
+	}
+
+	private static final class InstanceHealth {
+
+		volatile int failures;
+
+		volatile int ejections;
+
+		volatile long ejectedUntil;
+
+	}
+
+}

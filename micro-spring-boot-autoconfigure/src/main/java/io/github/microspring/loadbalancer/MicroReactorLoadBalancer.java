@@ -1,0 +1,112 @@
+package io.github.microspring.loadbalancer;
+
+import java.util.List;
+import java.util.Locale;
+
+import reactor.core.publisher.Mono;
+
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.discovery.DiscoveryClient;
+import org.springframework.cloud.client.loadbalancer.DefaultRequestContext;
+import org.springframework.cloud.client.loadbalancer.DefaultResponse;
+import org.springframework.cloud.client.loadbalancer.EmptyResponse;
+import org.springframework.cloud.client.loadbalancer.Request;
+import org.springframework.cloud.client.loadbalancer.RequestData;
+import org.springframework.cloud.client.loadbalancer.RequestDataContext;
+import org.springframework.cloud.client.loadbalancer.Response;
+import org.springframework.cloud.client.loadbalancer.RetryableRequestContext;
+import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
+import org.springframework.http.HttpHeaders;
+
+/**
+ * Load balancer for one service that asks the discovery client for the instances on every choice: the
+ * etcd catalog answers from memory, so a change seen by the watch is seen by the very next call, without
+ * Spring Cloud's caching supplier in between. Reads the version pin and Spring Cloud's hint from the request
+ * and leaves the choice to {@link InstanceSelector} (round robin, ejection, version weights, zone, weight,
+ * hint).
+ */
+public class MicroReactorLoadBalancer implements ReactorServiceInstanceLoadBalancer {
+
+	static final String DEFAULT_HINT_HEADER = "X-SC-LB-Hint";
+
+	private static final String NO_HINT = "default";
+
+	private final String serviceId;
+
+	private final DiscoveryClient discoveryClient;
+
+	private final InstanceSelector selector;
+
+	private final String versionHeader;
+
+	private final String hintHeader;
+
+	private final ChoiceListener[] listeners;
+
+	MicroReactorLoadBalancer(String serviceId, DiscoveryClient discoveryClient, InstanceSelector selector,
+			String versionHeader, List<ChoiceListener> listeners) {
+		this(serviceId, discoveryClient, selector, versionHeader, DEFAULT_HINT_HEADER, listeners);
+	}
+
+	MicroReactorLoadBalancer(String serviceId, DiscoveryClient discoveryClient, InstanceSelector selector,
+			String versionHeader, String hintHeader, List<ChoiceListener> listeners) {
+		this.serviceId = serviceId;
+		this.discoveryClient = discoveryClient;
+		this.selector = selector;
+		// HttpHeaders lowercases the name of every lookup; a name that is lowercase already is not copied
+		this.versionHeader = versionHeader.toLowerCase(Locale.ROOT);
+		this.hintHeader = hintHeader.toLowerCase(Locale.ROOT);
+		this.listeners = listeners.toArray(new ChoiceListener[0]);
+	}
+
+	@Override
+	@SuppressWarnings("rawtypes")
+	public Mono<Response<ServiceInstance>> choose(Request request) {
+		return Mono.fromSupplier(() -> chooseNow(request));
+	}
+
+	@SuppressWarnings("rawtypes")
+	private Response<ServiceInstance> chooseNow(Request request) {
+		List<ServiceInstance> instances = this.discoveryClient.getInstances(this.serviceId);
+		Object context = (request != null) ? request.getContext() : null;
+		ServiceInstance previous = (context instanceof RetryableRequestContext retry)
+				? retry.getPreviousServiceInstance() : null;
+		HttpHeaders headers = headers(context);
+		String pinnedVersion = (headers != null) ? headers.getFirst(this.versionHeader) : null;
+		ServiceInstance chosen = this.selector.choose(this.serviceId, instances, pinnedVersion,
+				hint(context, headers), previous);
+		if (chosen == null) {
+			return new EmptyResponse();
+		}
+		for (ChoiceListener listener : this.listeners) {
+			listener.chosen(this.serviceId, chosen);
+		}
+		return new DefaultResponse(chosen);
+	}
+
+	private static HttpHeaders headers(Object context) {
+		if (context instanceof RequestDataContext dataContext) {
+			RequestData data = dataContext.getClientRequest();
+			HttpHeaders headers = (data != null) ? data.getHeaders() : null;
+			return (headers != null && !headers.isEmpty()) ? headers : null;
+		}
+		return null;
+	}
+
+	/**
+	 * The hint header of the request, else the hint Spring Cloud configured for the service
+	 * ({@code spring.cloud.loadbalancer.hint.<service>}), as Spring Cloud's hint-based supplier reads them.
+	 */
+	private String hint(Object context, HttpHeaders headers) {
+		String hint = (headers != null) ? headers.getFirst(this.hintHeader) : null;
+		if (hint == null && context instanceof DefaultRequestContext requestContext) {
+			hint = requestContext.getHint();
+		}
+		return (hint == null || hint.isEmpty() || NO_HINT.equals(hint)) ? null : hint;
+	}
+
+	String getServiceId() {
+		return this.serviceId;
+	}
+
+}
