@@ -10,10 +10,13 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.github.microspring.loadbalancer.MicroReactorLoadBalancer;
 import io.github.microspring.sample.comment.CommentServiceApplication;
 import io.github.microspring.test.etcd.EtcdExtension;
 import io.github.microspring.test.redis.RedisExtension;
@@ -22,6 +25,7 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
+import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -95,9 +99,30 @@ class GatewayEndToEndIntegrationTests {
 		}
 		assertThat(servedBy).hasSize(2);
 
+		// the Gateway's lb:// route (/comments/**) goes through our balancer
+		LoadBalancerClientFactory factory = gateway.getBean(LoadBalancerClientFactory.class);
+		assertThat(factory.getInstance("comment-service")).isInstanceOf(MicroReactorLoadBalancer.class);
+		MeterRegistry meters = gateway.getBean(MeterRegistry.class);
+		double before = routedChoices(meters);
+		Set<String> routedTo = new HashSet<>();
+		for (int i = 0; i < 6; i++) {
+			routedTo.add(get(gateway, "/comments/e2e").at("/instance").asText());
+		}
+		assertThat(routedTo).hasSize(2);
+		assertThat(routedChoices(meters) - before).isEqualTo(6);
+
 		JsonNode services = get(gateway, "/services");
 		assertThat(services.get("comment-service")).hasSize(2);
 		assertThat(services.get("gateway")).hasSize(1);
+	}
+
+	private static double routedChoices(MeterRegistry meters) {
+		return meters.find("micro.loadbalancer.choices")
+			.tag("service", "comment-service")
+			.counters()
+			.stream()
+			.mapToDouble(Counter::count)
+			.sum();
 	}
 
 	private static ConfigurableApplicationContext commentService(String etcd, int redis) {
