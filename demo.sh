@@ -95,7 +95,7 @@ for _ in 1 2 3 4 5 6; do
 done
 
 say "kill -9 comment-service on $c1; 20 GETs through the gateway right after"
-kill -9 "$comment1_pid"
+kill -9 "$comment1_pid"; wait "$comment1_pid" 2>/dev/null || true
 ok=0; failed=0
 for _ in $(seq 1 20); do
 	if curl -sf -o /dev/null "http://127.0.0.1:$gw/articles/demo"; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
