@@ -7,8 +7,9 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.test.simple.SimpleSpan;
+import io.micrometer.tracing.test.simple.SimpleTracer;
 import org.junit.jupiter.api.Test;
 
 import io.github.microspring.loadbalancer.TestInstances.InMemoryDiscoveryClient;
@@ -30,9 +31,6 @@ import static io.github.microspring.loadbalancer.TestInstances.instance;
 import static io.github.microspring.loadbalancer.TestInstances.instances;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
-import static org.mockito.BDDMockito.given;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.verify;
 
 /**
  * The balancer over an in-memory discovery client.
@@ -161,18 +159,21 @@ class MicroReactorLoadBalancerTests {
 
 	@Test
 	void chosenInstanceIsTaggedOnTheCurrentSpan() {
-		Tracer tracer = mock(Tracer.class);
-		Span span = mock(Span.class);
-		given(tracer.currentSpan()).willReturn(span);
-		new SpanTagger(tracer).chosen("svc", instance("svc", "svc-0", 8000));
-		verify(span).tag(SpanTagger.INSTANCE_TAG, "svc-0");
-		verify(span).tag(SpanTagger.ADDRESS_TAG, "127.0.0.1:8000");
+		SimpleTracer tracer = new SimpleTracer();
+		SimpleSpan span = tracer.nextSpan().name("call").start();
+		try (Tracer.SpanInScope scope = tracer.withSpan(span)) {
+			new SpanTagger(tracer).chosen("svc", instance("svc", "svc-0", 8000));
+		}
+		span.end();
+		assertThat(span.getTags()).containsEntry(SpanTagger.INSTANCE_TAG, "svc-0")
+			.containsEntry(SpanTagger.ADDRESS_TAG, "127.0.0.1:8000");
 	}
 
 	@Test
 	void noCurrentSpanIsNoTrouble() {
-		Tracer tracer = mock(Tracer.class);
+		SimpleTracer tracer = new SimpleTracer();
 		new SpanTagger(tracer).chosen("svc", instance("svc", "svc-0", 8000));
+		assertThat(tracer.getSpans()).isEmpty();
 	}
 
 	private Response<ServiceInstance> choose(Request<?> request) {
