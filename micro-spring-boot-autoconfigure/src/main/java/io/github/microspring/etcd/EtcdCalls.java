@@ -37,6 +37,16 @@ public final class EtcdCalls {
 	}
 
 	/**
+	 * One line for logs and health details saying why an etcd call failed; where the cause lies in the
+	 * configuration (TLS, authentication), it names the properties to check.
+	 * @param failure the failure of an etcd call
+	 * @return the description
+	 */
+	public static String describe(Throwable failure) {
+		return failure.getClass().getSimpleName() + ": " + failure.getMessage();
+	}
+
+	/**
 	 * Delay before attempt {@code attempt + 1}: doubling from {@code min} up to {@code max}, then a random
 	 * point in the upper half of that step, so a fleet restarted together spreads out.
 	 * @param min first step

@@ -294,7 +294,7 @@ final class LeaseKeeper {
 	}
 
 	private static String describe(Throwable ex) {
-		return ex.getClass().getSimpleName() + ": " + ex.getMessage();
+		return EtcdCalls.describe(ex);
 	}
 
 	String key() {

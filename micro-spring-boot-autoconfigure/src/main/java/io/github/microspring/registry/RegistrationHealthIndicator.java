@@ -1,5 +1,7 @@
 package io.github.microspring.registry;
 
+import io.github.microspring.etcd.EtcdCalls;
+
 import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.Status;
@@ -42,7 +44,7 @@ class RegistrationHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("renewals", keeper.renewals());
 		Throwable error = keeper.lastError();
 		if (error != null) {
-			builder.withDetail("lastError", error.getClass().getSimpleName() + ": " + error.getMessage());
+			builder.withDetail("lastError", EtcdCalls.describe(error));
 		}
 	}
 
