@@ -23,6 +23,7 @@ class CatalogHealthIndicator extends AbstractHealthIndicator {
 	protected void doHealthCheck(Health.Builder builder) {
 		Instant staleSince = this.catalog.getStaleSince();
 		builder.status((staleSince == null) ? Status.UP : Status.UNKNOWN)
+			.withDetail("inSync", staleSince == null)
 			.withDetail("synced", this.catalog.isSynced())
 			.withDetail("revision", this.catalog.getRevision())
 			.withDetail("services", this.catalog.snapshot().size())
@@ -30,6 +31,10 @@ class CatalogHealthIndicator extends AbstractHealthIndicator {
 			.withDetail("skippedValues", this.catalog.getSkippedValues());
 		if (staleSince != null) {
 			builder.withDetail("staleSince", staleSince.toString());
+		}
+		String lastError = this.catalog.getLastError();
+		if (lastError != null) {
+			builder.withDetail("lastError", lastError);
 		}
 	}
 

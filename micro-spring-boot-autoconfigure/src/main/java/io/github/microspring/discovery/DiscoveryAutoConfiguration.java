@@ -1,13 +1,8 @@
 package io.github.microspring.discovery;
 
 import java.time.Clock;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import io.etcd.jetcd.Client;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import reactor.core.publisher.Flux;
 
@@ -59,6 +54,8 @@ public class DiscoveryAutoConfiguration {
 		EtcdCatalog catalog = new EtcdCatalog(client, RegistryCodec.rootPrefix(etcd.getPrefix()),
 				etcd.getCallTimeout(), properties.getListPageSize(),
 				properties.getRetryMinBackoff(), properties.getRetryMaxBackoff(), Clock.systemUTC());
+		catalog.setResyncInterval(properties.getResyncInterval());
+		catalog.setNotificationDelay(properties.getNotificationDelay());
 		catalog.addListener((revision, services) -> publisher.publishEvent(new HeartbeatEvent(catalog, revision)));
 		return catalog;
 	}
@@ -115,28 +112,7 @@ public class DiscoveryAutoConfiguration {
 
 		@Bean
 		MeterBinder etcdDiscoveryMetrics(EtcdCatalog catalog) {
-			return (MeterRegistry meters) -> {
-				FunctionCounter.builder("micro.discovery.watch.restarts", catalog, EtcdCatalog::getWatchRestarts)
-					.description("Times the watch was restarted after compaction, a halt or lost etcd data")
-					.register(meters);
-				FunctionCounter.builder("micro.discovery.skipped.values", catalog, EtcdCatalog::getSkippedValues)
-					.description("Registry values skipped because they do not parse or miss node fields")
-					.register(meters);
-				FunctionCounter.builder("micro.discovery.changes", catalog, EtcdCatalog::getChanges)
-					.description("Changes of the catalog seen by listeners")
-					.register(meters);
-				Set<String> gauged = ConcurrentHashMap.newKeySet();
-				Runnable gaugeNewServices = () -> catalog.getServices().forEach((service) -> {
-					if (gauged.add(service)) {
-						Gauge.builder("micro.discovery.instances", catalog, (c) -> c.getInstances(service).size())
-							.tag("service", service)
-							.description("Instances of a service in the catalog")
-							.register(meters);
-					}
-				});
-				gaugeNewServices.run();
-				catalog.addListener((revision, services) -> gaugeNewServices.run());
-			};
+			return new CatalogMetrics(catalog);
 		}
 
 	}

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -28,6 +29,8 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.OptionsUtil;
@@ -45,9 +48,15 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The in-memory view of every service under the registry prefix, fed by one prefix watch: list at
- * revision R, watch from R + 1, apply each PUT and DELETE. When the watch is compacted, halted or finds
- * that etcd lost its data, the catalog lists again and watches from the new revision; listeners hear of
- * the difference only. Reads never touch etcd.
+ * revision R, watch from R + 1, apply each PUT and DELETE. When the watch is compacted, halted, loses its
+ * leader or finds that etcd lost its data, the catalog lists again and watches from the new revision;
+ * it also lists again every {@code resyncInterval}, so a missed delete cannot leave a ghost behind.
+ * Listeners hear of the difference only. Reads never touch etcd.
+ * <p>
+ * jetcd calls back on its single event loop, which also carries every lease keep-alive: the catalog
+ * only hands responses over to its own thread there. That thread applies them at once; listeners are
+ * told on a second thread, changes gathered for {@code notificationDelay}, one call at a time and in
+ * revision order, so a slow listener (one that calls etcd, say) delays neither the view nor keep-alives.
  */
 public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 
@@ -58,6 +67,8 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 
 	private static final Log logger = LogFactory.getLog(EtcdCatalog.class);
 
+	private static final Duration STOP_TIMEOUT = Duration.ofMillis(500);
+
 	private final Client client;
 
 	private final String prefix;
@@ -66,13 +77,15 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 
 	private final Duration callTimeout;
 
-	private final int pageSize;
-
 	private final Duration minBackoff;
 
 	private final Duration maxBackoff;
 
 	private final Clock clock;
+
+	private Duration resyncInterval = Duration.ofMinutes(5);
+
+	private Duration notificationDelay = Duration.ofMillis(100);
 
 	private final List<CatalogListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -80,6 +93,12 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 
 	/** Valid entries by key; guarded by {@link #lock}. */
 	private final Map<String, Entry> entries = new HashMap<>();
+
+	/** Keys by the service name their value holds; guarded by {@link #lock}. */
+	private final Map<String, Set<String>> keysByService = new HashMap<>();
+
+	/** Keys by their directory under the prefix, which is how go-micro looks services up; guarded by {@link #lock}. */
+	private final Map<String, Set<String>> keysByDirectory = new HashMap<>();
 
 	private final Set<String> reportedBadKeys = ConcurrentHashMap.newKeySet();
 
@@ -89,7 +108,11 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 
 	private final AtomicLong changes = new AtomicLong();
 
+	/** Instances by the service name of the values. */
 	private volatile Map<String, List<ServiceInstance>> instances = Map.of();
+
+	/** Instances by key directory: the service name with {@code /} mapped to {@code -}. */
+	private volatile Map<String, List<ServiceInstance>> instancesByDirectory = Map.of();
 
 	private volatile long revision;
 
@@ -97,18 +120,39 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 
 	private volatile Instant staleSince;
 
+	private volatile String lastError;
+
 	private volatile boolean running;
 
+	/** Shrinks when a listing page does not fit the client's inbound message limit. */
+	private volatile int pageSize;
+
+	/** The catalog's thread: lists, watches and applies responses. */
 	private ScheduledExecutorService executor;
+
+	/** Tells listeners, one change set at a time. */
+	private ScheduledExecutorService notifier;
 
 	/** Identifies the current watch; callbacks of a replaced watch are ignored. */
 	private final AtomicLong generation = new AtomicLong();
 
-	private Watch.Watcher watcher;
+	private volatile Watch.Watcher watcher;
 
+	/** The next listing, after a failure or for the periodic resync; catalog thread only. */
 	private ScheduledFuture<?> pendingSync;
 
+	/** Failed attempts in a row; catalog thread only. */
 	private int attempt;
+
+	/** Start of the current outage, or null; catalog thread only. */
+	private Instant unreachableSince;
+
+	/** Changes not yet told to listeners; guarded by itself. */
+	private final Set<String> pendingServices = new HashSet<>();
+
+	private long pendingRevision;
+
+	private boolean notificationScheduled;
 
 	public EtcdCatalog(Client client, String prefix, Duration callTimeout, int pageSize, Duration minBackoff,
 			Duration maxBackoff, Clock clock) {
@@ -123,25 +167,48 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 		this.staleSince = clock.instant();
 	}
 
+	/**
+	 * How often to list everything again while the watch is in sync.
+	 * @param resyncInterval the interval; zero or negative turns the periodic listing off
+	 */
+	public void setResyncInterval(Duration resyncInterval) {
+		this.resyncInterval = resyncInterval;
+	}
+
+	/**
+	 * How long to gather changes before telling listeners once for all of them.
+	 * @param notificationDelay the delay, zero to tell them as soon as their thread is free
+	 */
+	public void setNotificationDelay(Duration notificationDelay) {
+		this.notificationDelay = notificationDelay;
+	}
+
 	public void addListener(CatalogListener listener) {
 		this.listeners.add(listener);
 	}
 
 	/**
-	 * Instances of one service, from memory. The same list object is returned until the service changes.
+	 * Instances of one service, from memory, found as go-micro's {@code GetService} finds them: by the
+	 * registry directory of the name, where {@code /} became {@code -}; so {@code acc/slashed} and
+	 * {@code acc-slashed} both find a service named {@code acc/slashed}. The same list object is returned
+	 * until the service changes.
 	 * @param serviceId the service name
 	 * @return an immutable list, empty for an unknown service
 	 */
 	public List<ServiceInstance> getInstances(String serviceId) {
-		return this.instances.getOrDefault(serviceId, List.of());
+		return this.instancesByDirectory.getOrDefault(directoryOf(serviceId), List.of());
 	}
 
+	/**
+	 * Names of the services in the catalog, as their values spell them (go-micro's {@code ListServices}).
+	 * @return the names
+	 */
 	public List<String> getServices() {
 		return List.copyOf(this.instances.keySet());
 	}
 
 	/**
-	 * Every service with its instances, as one consistent snapshot.
+	 * Every service, by the name its values hold, with its instances, as one consistent snapshot.
 	 * @return an immutable map
 	 */
 	public Map<String, List<ServiceInstance>> snapshot() {
@@ -161,6 +228,16 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 	/** Since when the catalog may miss changes because etcd cannot be reached, or null when in sync. */
 	public Instant getStaleSince() {
 		return this.staleSince;
+	}
+
+	/** Why etcd could last not be read, or null when in sync. */
+	public String getLastError() {
+		return this.lastError;
+	}
+
+	/** Keys read per listing request now: the configured page size, or less after a page was too large. */
+	public int getPageSize() {
+		return this.pageSize;
 	}
 
 	public long getWatchRestarts() {
@@ -192,11 +269,8 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 			return;
 		}
 		this.running = true;
-		this.executor = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "etcd-catalog");
-			thread.setDaemon(true);
-			return thread;
-		});
+		this.executor = singleThread("etcd-catalog");
+		this.notifier = singleThread("etcd-catalog-listeners");
 		// the first listing is awaited, bounded, so that discovery answers as soon as the context is up
 		Future<?> first = this.executor.submit(this::sync);
 		try {
@@ -206,24 +280,34 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 			Thread.currentThread().interrupt();
 		}
 		catch (ExecutionException | TimeoutException ex) {
-			logger.warn("etcd catalog not listed at start; retrying in the background");
+			logger.info("etcd catalog still listing; going on in the background");
 		}
 	}
 
+	/**
+	 * Cancels the pending listing, interrupts one under way, closes the watch and returns without waiting
+	 * out etcd's timeouts.
+	 */
 	@Override
 	public void stop() {
 		this.running = false;
 		this.generation.incrementAndGet();
-		ScheduledExecutorService executor = this.executor;
-		if (executor != null) {
-			executor.execute(this::closeWatcher);
-			executor.shutdown();
-			try {
-				executor.awaitTermination(this.callTimeout.toMillis(), TimeUnit.MILLISECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
+		long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+		shutdown(this.executor, deadline);
+		shutdown(this.notifier, deadline);
+		closeWatcher();
+	}
+
+	private static void shutdown(ScheduledExecutorService executor, long deadline) {
+		if (executor == null) {
+			return;
+		}
+		executor.shutdownNow();
+		try {
+			executor.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
@@ -248,7 +332,7 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 		long gen = this.generation.incrementAndGet();
 		try {
 			Listing listing = list();
-			Set<String> changed;
+			Changed changed;
 			synchronized (this.lock) {
 				changed = replaceAll(listing.entries());
 				this.revision = listing.revision();
@@ -257,11 +341,18 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 			markFresh();
 			this.attempt = 0;
 			watch(gen, listing.revision() + 1);
-			notifyChanged(changed);
+			changed(changed.services());
+			scheduleResync();
+		}
+		catch (InterruptedException ex) {
+			// stopping
+			Thread.currentThread().interrupt();
 		}
 		catch (Exception ex) {
-			markStale(ex);
-			scheduleSync();
+			if (this.running) {
+				markStale(ex);
+				scheduleSync();
+			}
 		}
 	}
 
@@ -269,6 +360,7 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 		ByteSequence end = OptionsUtil.prefixEndOf(this.prefixBytes);
 		ByteSequence from = this.prefixBytes;
 		long listRevision = 0;
+		int shrunkFrom = 0;
 		Map<String, Entry> listed = new HashMap<>();
 		while (true) {
 			GetOption.Builder option = GetOption.builder()
@@ -280,7 +372,19 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 				// later pages read the same revision, so the listing is one consistent snapshot
 				option.withRevision(listRevision);
 			}
-			GetResponse page = EtcdCalls.await(this.client.getKVClient().get(from, option.build()), this.callTimeout);
+			GetResponse page;
+			try {
+				page = get(from, option.build());
+			}
+			catch (Exception ex) {
+				if (!tooLarge(ex) || this.pageSize == 1) {
+					throw ex;
+				}
+				shrunkFrom = (shrunkFrom != 0) ? shrunkFrom : this.pageSize;
+				this.pageSize = this.pageSize / 2;
+				logger.debug("Listing page of " + (this.pageSize * 2) + " keys too large; trying " + this.pageSize);
+				continue;
+			}
 			if (listRevision == 0) {
 				listRevision = page.getHeader().getRevision();
 			}
@@ -292,6 +396,11 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 				}
 			}
 			if (!page.isMore() || kvs.isEmpty()) {
+				if (shrunkFrom != 0) {
+					logger.warn("A page of " + shrunkFrom + " registry keys exceeded the etcd client's inbound message"
+							+ " limit; listing " + this.pageSize + " keys per page from now on"
+							+ " (micro.etcd.max-inbound-message-size raises the limit)");
+				}
 				return new Listing(listRevision, listed);
 			}
 			byte[] last = kvs.get(kvs.size() - 1).getKey().getBytes();
@@ -301,11 +410,34 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 		}
 	}
 
+	private GetResponse get(ByteSequence from, GetOption option) throws Exception {
+		CompletableFuture<GetResponse> call = this.client.getKVClient().get(from, option);
+		try {
+			return EtcdCalls.await(call, this.callTimeout);
+		}
+		catch (InterruptedException ex) {
+			call.cancel(true);
+			throw ex;
+		}
+	}
+
+	/** gRPC's RESOURCE_EXHAUSTED: the answer is larger than the client accepts. */
+	private static boolean tooLarge(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.RESOURCE_EXHAUSTED) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	private void watch(long gen, long fromRevision) {
 		WatchOption option = WatchOption.builder()
 			.isPrefix(true)
 			.withRevision(fromRevision)
 			.withCreateNotify(true)
+			// a member cut off from the quorum would otherwise keep the stream open and send nothing
+			.withRequireLeader(true)
 			.build();
 		this.watcher = this.client.getWatchClient()
 			.watch(this.prefixBytes, option, Watch.listener((response) -> onWatchResponse(gen, response),
@@ -313,8 +445,8 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 	}
 
 	/**
-	 * Watches again from an older revision, as jetcd does after a reconnect; lets tests reach the
-	 * compaction path, which otherwise depends on timing.
+	 * Watches again from another revision, as jetcd does after a reconnect; lets tests reach the
+	 * compaction path, which otherwise depends on timing, and miss changes on purpose.
 	 */
 	void resumeWatchFrom(long fromRevision) {
 		this.executor.execute(() -> {
@@ -323,7 +455,41 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 		});
 	}
 
+	// jetcd's event loop: hand over, nothing else
+
 	private void onWatchResponse(long gen, WatchResponse response) {
+		onCatalogThread(() -> apply(gen, response));
+	}
+
+	private void onWatchError(long gen, Throwable error) {
+		onCatalogThread(() -> {
+			if (gen == this.generation.get()) {
+				markStale(error);
+			}
+		});
+	}
+
+	private void onWatchCompleted(long gen) {
+		onCatalogThread(() -> {
+			if (gen == this.generation.get() && this.running) {
+				// compaction, a halt, no leader or a future revision: jetcd gave up on this watch
+				restart();
+			}
+		});
+	}
+
+	private void onCatalogThread(Runnable task) {
+		try {
+			this.executor.execute(task);
+		}
+		catch (RejectedExecutionException ex) {
+			// stopping
+		}
+	}
+
+	// the catalog's thread
+
+	private void apply(long gen, WatchResponse response) {
 		if (gen != this.generation.get()) {
 			return;
 		}
@@ -338,8 +504,7 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 			markFresh();
 			return;
 		}
-		markFresh();
-		Set<String> changed = new HashSet<>();
+		Changed changed = new Changed();
 		synchronized (this.lock) {
 			for (WatchEvent event : response.getEvents()) {
 				KeyValue kv = event.getKeyValue();
@@ -351,52 +516,47 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 				String key = kv.getKey().toString(StandardCharsets.UTF_8);
 				Entry previous = (event.getEventType() == WatchEvent.EventType.PUT) ? put(key, parse(kv))
 						: remove(key);
-				Entry current = this.entries.get(key);
-				collectChanged(previous, current, changed);
+				changed.collect(previous, this.entries.get(key));
 			}
-			if (!changed.isEmpty()) {
-				rebuild(changed);
-			}
+			rebuild(changed);
 		}
-		notifyChanged(changed);
-	}
-
-	private void onWatchError(long gen, Throwable error) {
-		if (gen == this.generation.get()) {
-			markStale(error);
-		}
-	}
-
-	private void onWatchCompleted(long gen) {
-		if (gen == this.generation.get() && this.running) {
-			// compaction, a halt or a future revision: jetcd gave up on this watch
-			restart();
-		}
+		markFresh();
+		changed(changed.services());
 	}
 
 	private void restart() {
 		this.watchRestarts.incrementAndGet();
-		this.generation.incrementAndGet();
-		try {
-			this.executor.execute(() -> {
-				closeWatcher();
-				scheduleSync();
-			});
-		}
-		catch (RejectedExecutionException ex) {
-			// stopping
-		}
+		closeWatcher();
+		scheduleSync();
 	}
 
 	private void scheduleSync() {
+		long delay = EtcdCalls.backoffMillis(this.minBackoff, this.maxBackoff, this.attempt++);
+		schedule(this::sync, delay);
+	}
+
+	private void scheduleResync() {
+		if (!this.resyncInterval.isNegative() && !this.resyncInterval.isZero()) {
+			schedule(() -> {
+				logger.debug("Listing the registry again, as every " + this.resyncInterval);
+				sync();
+			}, this.resyncInterval.toMillis());
+		}
+	}
+
+	private void schedule(Runnable listing, long delayMillis) {
 		if (!this.running) {
 			return;
 		}
 		if (this.pendingSync != null) {
 			this.pendingSync.cancel(false);
 		}
-		long delay = EtcdCalls.backoffMillis(this.minBackoff, this.maxBackoff, this.attempt++);
-		this.pendingSync = this.executor.schedule(this::sync, delay, TimeUnit.MILLISECONDS);
+		try {
+			this.pendingSync = this.executor.schedule(listing, delayMillis, TimeUnit.MILLISECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			// stopping
+		}
 	}
 
 	/**
@@ -405,78 +565,101 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 	 */
 	private void closeWatcher() {
 		this.generation.incrementAndGet();
-		if (this.watcher != null) {
-			this.watcher.close();
-			this.watcher = null;
+		Watch.Watcher current = this.watcher;
+		this.watcher = null;
+		if (current != null) {
+			current.close();
 		}
 	}
 
 	/** Applies a parsed PUT; a value that does not parse removes what the key held before. */
 	private Entry put(String key, Entry entry) {
-		return (entry != null) ? this.entries.put(key, entry) : this.entries.remove(key);
+		if (entry == null) {
+			return remove(key);
+		}
+		Entry previous = this.entries.put(key, entry);
+		unindex(previous);
+		index(entry);
+		return previous;
 	}
 
 	private Entry remove(String key) {
 		this.reportedBadKeys.remove(key);
-		return this.entries.remove(key);
+		Entry previous = this.entries.remove(key);
+		unindex(previous);
+		return previous;
 	}
 
-	private Set<String> replaceAll(Map<String, Entry> listed) {
-		Set<String> changed = new HashSet<>();
+	private void index(Entry entry) {
+		this.keysByService.computeIfAbsent(entry.service(), (service) -> new HashSet<>()).add(entry.key());
+		if (entry.directory() != null) {
+			this.keysByDirectory.computeIfAbsent(entry.directory(), (directory) -> new HashSet<>()).add(entry.key());
+		}
+	}
+
+	private void unindex(Entry entry) {
+		if (entry == null) {
+			return;
+		}
+		unindex(this.keysByService, entry.service(), entry.key());
+		if (entry.directory() != null) {
+			unindex(this.keysByDirectory, entry.directory(), entry.key());
+		}
+	}
+
+	private static void unindex(Map<String, Set<String>> index, String name, String key) {
+		Set<String> keys = index.get(name);
+		if (keys != null && keys.remove(key) && keys.isEmpty()) {
+			index.remove(name);
+		}
+	}
+
+	private Changed replaceAll(Map<String, Entry> listed) {
+		Changed changed = new Changed();
 		Set<String> keys = new HashSet<>(this.entries.keySet());
 		keys.addAll(listed.keySet());
 		for (String key : keys) {
-			collectChanged(this.entries.get(key), listed.get(key), changed);
+			changed.collect(this.entries.get(key), listed.get(key));
 		}
 		this.entries.clear();
+		this.keysByService.clear();
+		this.keysByDirectory.clear();
 		this.entries.putAll(listed);
+		listed.values().forEach(this::index);
 		this.reportedBadKeys.retainAll(listed.keySet());
-		if (!changed.isEmpty()) {
-			rebuild(changed);
-		}
+		rebuild(changed);
 		return changed;
 	}
 
-	private static void collectChanged(Entry before, Entry after, Set<String> changed) {
-		if (before == null && after == null) {
-			return;
+	/** Rebuilds the lists of what changed; the others keep their list objects. */
+	private void rebuild(Changed changed) {
+		if (!changed.services().isEmpty()) {
+			this.instances = rebuild(this.instances, changed.services(), this.keysByService);
 		}
-		if (before != null && after != null && before.service().equals(after.service())
-				&& before.instances().equals(after.instances())) {
-			return;
-		}
-		if (before != null) {
-			changed.add(before.service());
-		}
-		if (after != null) {
-			changed.add(after.service());
+		if (!changed.directories().isEmpty()) {
+			this.instancesByDirectory = rebuild(this.instancesByDirectory, changed.directories(),
+					this.keysByDirectory);
 		}
 	}
 
-	/** Rebuilds the lists of the changed services; the others keep their list objects. */
-	private void rebuild(Set<String> services) {
-		Map<String, TreeMap<String, ServiceInstance>> byService = new HashMap<>();
-		for (String service : services) {
-			byService.put(service, new TreeMap<>());
-		}
-		for (Entry entry : this.entries.values()) {
-			TreeMap<String, ServiceInstance> instances = byService.get(entry.service());
-			if (instances != null) {
-				for (EtcdServiceInstance instance : entry.instances()) {
-					instances.put(instance.getInstanceId(), instance);
+	private Map<String, List<ServiceInstance>> rebuild(Map<String, List<ServiceInstance>> current,
+			Set<String> names, Map<String, Set<String>> index) {
+		Map<String, List<ServiceInstance>> next = new HashMap<>(current);
+		for (String name : names) {
+			TreeMap<String, ServiceInstance> byId = new TreeMap<>();
+			for (String key : index.getOrDefault(name, Set.of())) {
+				for (EtcdServiceInstance instance : this.entries.get(key).instances()) {
+					byId.put(instance.getInstanceId(), instance);
 				}
 			}
-		}
-		Map<String, List<ServiceInstance>> next = new HashMap<>(this.instances);
-		byService.forEach((service, instances) -> {
-			if (instances.isEmpty()) {
-				next.remove(service);
+			if (byId.isEmpty()) {
+				next.remove(name);
 			}
 			else {
-				next.put(service, List.copyOf(instances.values()));
+				next.put(name, List.copyOf(byId.values()));
 			}
-		});
-		this.instances = Collections.unmodifiableMap(next);
+		}
+		return Collections.unmodifiableMap(next);
 	}
 
 	private Entry parse(KeyValue kv) {
@@ -484,7 +667,7 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 		try {
 			List<EtcdServiceInstance> parsed = CatalogEntryParser.parse(kv.getValue().getBytes());
 			this.reportedBadKeys.remove(key);
-			return new Entry(key, parsed.get(0).getServiceId(), parsed, kv.getLease());
+			return new Entry(key, directoryOfKey(key), parsed.get(0).getServiceId(), parsed, kv.getLease());
 		}
 		catch (IllegalArgumentException ex) {
 			this.skippedValues.incrementAndGet();
@@ -495,16 +678,52 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 		}
 	}
 
-	private void notifyChanged(Set<String> services) {
+	/** The first path segment under the prefix, or null for a key straight under it. */
+	private String directoryOfKey(String key) {
+		String rest = key.substring(this.prefix.length());
+		int slash = rest.indexOf('/');
+		return (slash > 0) ? rest.substring(0, slash) : null;
+	}
+
+	/** go-micro's {@code servicePath}: {@code /} in a name becomes {@code -}. */
+	private static String directoryOf(String serviceId) {
+		return serviceId.replace('/', '-');
+	}
+
+	/** Queues a change for listeners, who hear of it after the notification delay. */
+	private void changed(Set<String> services) {
 		if (services.isEmpty()) {
 			return;
 		}
+		synchronized (this.pendingServices) {
+			this.pendingServices.addAll(services);
+			this.pendingRevision = this.revision;
+			if (this.notificationScheduled) {
+				return;
+			}
+			try {
+				this.notifier.schedule(this::notifyListeners, this.notificationDelay.toMillis(), TimeUnit.MILLISECONDS);
+				this.notificationScheduled = true;
+			}
+			catch (RejectedExecutionException ex) {
+				// stopping
+			}
+		}
+	}
+
+	private void notifyListeners() {
+		Set<String> services;
+		long at;
+		synchronized (this.pendingServices) {
+			services = Set.copyOf(this.pendingServices);
+			at = this.pendingRevision;
+			this.pendingServices.clear();
+			this.notificationScheduled = false;
+		}
 		this.changes.incrementAndGet();
-		long at = this.revision;
-		Set<String> changed = Set.copyOf(services);
 		for (CatalogListener listener : this.listeners) {
 			try {
-				listener.catalogChanged(at, changed);
+				listener.catalogChanged(at, services);
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Catalog listener failed", ex);
@@ -513,21 +732,40 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 	}
 
 	private void markStale(Throwable error) {
-		if (this.staleSince == null) {
-			this.staleSince = this.clock.instant();
-			logger.warn("Lost etcd: serving the last known catalog (revision " + this.revision + ") until it is back: "
-					+ error.getMessage());
+		this.lastError = EtcdCalls.describe(error);
+		if (this.unreachableSince == null) {
+			this.unreachableSince = this.clock.instant();
+			if (this.staleSince == null) {
+				this.staleSince = this.unreachableSince;
+			}
+			logger.warn((this.synced ? "Cannot read etcd: serving the last known catalog (revision " + this.revision
+					+ ") until it is back" : "Cannot read etcd: the catalog stays empty until it answers")
+					+ "; retrying in the background: " + this.lastError);
 		}
-		else if (!this.synced) {
-			logger.debug("etcd catalog not listed yet: " + error.getMessage());
+		else {
+			logger.debug("etcd still unreachable, retrying: " + this.lastError);
 		}
 	}
 
 	private void markFresh() {
-		if (this.staleSince != null && this.synced) {
-			logger.info("etcd catalog in sync again at revision " + this.revision);
-			this.staleSince = null;
+		if (!this.synced) {
+			return;
 		}
+		if (this.unreachableSince != null) {
+			logger.info("etcd is back after " + Duration.between(this.unreachableSince, this.clock.instant())
+					+ "; catalog in sync at revision " + this.revision);
+			this.unreachableSince = null;
+		}
+		this.staleSince = null;
+		this.lastError = null;
+	}
+
+	private static ScheduledExecutorService singleThread(String name) {
+		return Executors.newSingleThreadScheduledExecutor((runnable) -> {
+			Thread thread = new Thread(runnable, name);
+			thread.setDaemon(true);
+			return thread;
+		});
 	}
 
 	private static ByteSequence bytes(String value) {
@@ -540,10 +778,38 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 		}
 	}
 
-	private record Entry(String key, String service, List<EtcdServiceInstance> instances, long lease) {
+	private record Entry(String key, String directory, String service, List<EtcdServiceInstance> instances,
+			long lease) {
 	}
 
 	private record Listing(long revision, Map<String, Entry> entries) {
+	}
+
+	/** Services and key directories whose instances changed. */
+	private record Changed(Set<String> services, Set<String> directories) {
+
+		Changed() {
+			this(new HashSet<>(), new HashSet<>());
+		}
+
+		void collect(Entry before, Entry after) {
+			if (before == null && after == null) {
+				return;
+			}
+			if (before != null && after != null && before.service().equals(after.service())
+					&& before.instances().equals(after.instances())) {
+				return;
+			}
+			for (Entry entry : new Entry[] { before, after }) {
+				if (entry != null) {
+					this.services.add(entry.service());
+					if (entry.directory() != null) {
+						this.directories.add(entry.directory());
+					}
+				}
+			}
+		}
+
 	}
 
 }
