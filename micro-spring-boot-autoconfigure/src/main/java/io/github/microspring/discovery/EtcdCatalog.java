@@ -448,11 +448,11 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 	 * Watches again from another revision, as jetcd does after a reconnect; lets tests reach the
 	 * compaction path, which otherwise depends on timing, and miss changes on purpose.
 	 */
-	void resumeWatchFrom(long fromRevision) {
-		this.executor.execute(() -> {
+	void resumeWatchFrom(long fromRevision) throws Exception {
+		this.executor.submit(() -> {
 			closeWatcher();
 			watch(this.generation.incrementAndGet(), fromRevision);
-		});
+		}).get(5, TimeUnit.SECONDS);
 	}
 
 	// jetcd's event loop: hand over, nothing else

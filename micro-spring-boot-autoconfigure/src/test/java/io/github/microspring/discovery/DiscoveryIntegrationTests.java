@@ -5,11 +5,21 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.support.CloseableClient;
+import io.etcd.jetcd.support.Observers;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -124,6 +134,7 @@ class DiscoveryIntegrationTests {
 		}
 
 		List<ServiceInstance> before = catalog.getInstances("paged");
+		awaitHeartbeatsCaughtUp();
 		int heartbeatsBefore = heartbeats.size();
 		// the same value again is no change: no heartbeat, same list object
 		put("/micro/registry/paged/n0", node("paged", "paged-0", 9000), 0);
@@ -148,6 +159,7 @@ class DiscoveryIntegrationTests {
 		long current = client.getKVClient().get(bytes("/none")).get(3, TimeUnit.SECONDS).getHeader().getRevision();
 		client.getKVClient().compact(current).get(3, TimeUnit.SECONDS);
 		long restarts = catalog.getWatchRestarts();
+		awaitHeartbeatsCaughtUp();
 		int heartbeatsBefore = heartbeats.size();
 
 		catalog.resumeWatchFrom(before);
@@ -160,6 +172,160 @@ class DiscoveryIntegrationTests {
 		assertThat(heartbeats).hasSize(heartbeatsBefore);
 		put("/micro/registry/compacted/d", node("compacted", "d", 7004), 0);
 		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getInstances("compacted").size() == 3);
+	}
+
+	@Test
+	void listenerThatCallsEtcdStallsNeitherKeepAlivesNorTheWatch(EtcdServer etcd) throws Exception {
+		try (Client own = Client.builder().endpoints(etcd.endpoint()).build()) {
+			EtcdCatalog stalled = new EtcdCatalog(own, "/micro/registry/", Duration.ofSeconds(3), 100,
+					Duration.ofMillis(50), Duration.ofSeconds(1), Clock.systemUTC());
+			AtomicInteger active = new AtomicInteger();
+			AtomicInteger maxActive = new AtomicInteger();
+			List<Long> revisions = new CopyOnWriteArrayList<>();
+			AtomicBoolean holding = new AtomicBoolean();
+			AtomicLong callsMade = new AtomicLong();
+			CountDownLatch release = new CountDownLatch(1);
+			stalled.addListener((revision, services) -> {
+				maxActive.accumulateAndGet(active.incrementAndGet(), Math::max);
+				try {
+					revisions.add(revision);
+					if (services.contains("stall") && holding.compareAndSet(false, true)) {
+						long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+						// a listener that looks something up in etcd, blocking, until the test lets it go
+						while (release.getCount() > 0 && System.nanoTime() < until) {
+							own.getKVClient().get(bytes("/micro/registry/stall/")).get(10, TimeUnit.SECONDS);
+							callsMade.incrementAndGet();
+						}
+					}
+				}
+				catch (Exception ex) {
+					throw new IllegalStateException(ex);
+				}
+				finally {
+					active.decrementAndGet();
+				}
+			});
+			stalled.start();
+			long lease = own.getLeaseClient().grant(2).get(3, TimeUnit.SECONDS).getID();
+			AtomicLong keepAlives = new AtomicLong();
+			try (CloseableClient keepAlive = own.getLeaseClient()
+				.keepAlive(lease, Observers.observer((response) -> keepAlives.incrementAndGet()))) {
+				put("/micro/registry/stall/a", node("stall", "stall-a", 6001), 0);
+				await().atMost(Duration.ofSeconds(5)).until(holding::get);
+				long keepAlivesBefore = keepAlives.get();
+
+				// while the listener is held: a later put reaches the view, and keep-alives on the same client
+				// keep coming for longer than the lease's TTL
+				put("/micro/registry/stall/b", node("stall", "stall-b", 6002), 0);
+				await().atMost(Duration.ofSeconds(5)).until(() -> stalled.getInstances("stall").size() == 2);
+				await().atMost(Duration.ofSeconds(15)).until(() -> keepAlives.get() >= keepAlivesBefore + 4);
+				assertThat(release.getCount()).isOne();
+				assertThat(callsMade.get()).isPositive();
+				assertThat(client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT).get(3, TimeUnit.SECONDS)
+					.getTTL()).isPositive();
+
+				release.countDown();
+				put("/micro/registry/stall/c", node("stall", "stall-c", 6003), 0);
+				await().atMost(Duration.ofSeconds(5)).until(() -> !revisions.isEmpty()
+						&& revisions.get(revisions.size() - 1) == stalled.getRevision());
+				// one call at a time, each at a later revision than the one before
+				assertThat(maxActive).hasValue(1);
+				for (int i = 1; i < revisions.size(); i++) {
+					assertThat(revisions.get(i)).isGreaterThan(revisions.get(i - 1));
+				}
+			}
+			finally {
+				release.countDown();
+				stalled.stop();
+				own.getLeaseClient().revoke(lease).get(3, TimeUnit.SECONDS);
+				deletePrefix("/micro/registry/stall/");
+			}
+		}
+	}
+
+	@Test
+	void findsServicesWithSlashesByTheirKeyNameAsGoMicroDoes() throws Exception {
+		// go-micro registers "acc/slashed" under acc-slashed/, and its GetService("acc-slashed") finds it
+		put("/micro/registry/acc-slashed/acc-1", node("acc/slashed", "acc-1", 6101), 0);
+		await().atMost(Duration.ofSeconds(5)).until(() -> !catalog.getInstances("acc-slashed").isEmpty());
+		EtcdDiscoveryClient blocking = new EtcdDiscoveryClient(catalog, 0);
+		EtcdReactiveDiscoveryClient reactive = new EtcdReactiveDiscoveryClient(catalog, 0);
+		for (String name : List.of("acc-slashed", "acc/slashed")) {
+			assertThat(blocking.getInstances(name)).extracting(ServiceInstance::getInstanceId).containsExactly("acc-1");
+			assertThat(reactive.getInstances(name).collectList().block(Duration.ofSeconds(5)))
+				.extracting(ServiceInstance::getInstanceId)
+				.containsExactly("acc-1");
+		}
+		assertThat(blocking.getInstances("acc-slashed").get(0).getServiceId()).isEqualTo("acc/slashed");
+		assertThat(blocking.getServices()).contains("acc/slashed").doesNotContain("acc-slashed");
+		assertThat(reactive.getServices().collectList().block(Duration.ofSeconds(5))).contains("acc/slashed");
+		assertThat(blocking.getInstances("acc")).isEmpty();
+
+		deletePrefix("/micro/registry/acc-slashed/");
+		await().atMost(Duration.ofSeconds(5)).until(() -> catalog.getInstances("acc/slashed").isEmpty());
+		assertThat(blocking.getServices()).doesNotContain("acc/slashed");
+	}
+
+	@Test
+	void periodicListingRemovesAnInstanceWhoseDeleteTheWatchMissed() throws Exception {
+		EtcdCatalog resyncing = new EtcdCatalog(client, "/micro/registry/", Duration.ofSeconds(3), 100,
+				Duration.ofMillis(50), Duration.ofSeconds(1), Clock.systemUTC());
+		resyncing.setResyncInterval(Duration.ofSeconds(2));
+		resyncing.start();
+		try {
+			put("/micro/registry/ghost/a", node("ghost", "ghost-a", 6201), 0);
+			await().atMost(Duration.ofSeconds(5)).until(() -> resyncing.getInstances("ghost").size() == 1);
+			long now = client.getKVClient().get(bytes("/none")).get(3, TimeUnit.SECONDS).getHeader().getRevision();
+			// the watch skips the delete's revision, as one served by a member cut off from the quorum would
+			resyncing.resumeWatchFrom(now + 2);
+			client.getKVClient().delete(bytes("/micro/registry/ghost/a")).get(3, TimeUnit.SECONDS);
+			put("/micro/registry/ghost/b", node("ghost", "ghost-b", 6202), 0);
+
+			await().atMost(Duration.ofSeconds(5))
+				.until(() -> resyncing.getInstances("ghost").stream().anyMatch((i) -> i.getInstanceId().equals("ghost-b")));
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(resyncing.getInstances("ghost"))
+				.extracting(ServiceInstance::getInstanceId)
+				.containsExactly("ghost-b"));
+		}
+		finally {
+			resyncing.stop();
+			deletePrefix("/micro/registry/ghost/");
+		}
+	}
+
+	@Test
+	void instancesGaugeLeavesWithItsServiceAndComesBackWithIt() throws Exception {
+		SimpleMeterRegistry meters = new SimpleMeterRegistry();
+		new CatalogMetrics(catalog).bindTo(meters);
+		put("/micro/registry/gauged/a", node("gauged", "gauged-a", 6301), 0);
+		await().atMost(Duration.ofSeconds(5)).until(() -> gauge(meters, "gauged") != null);
+		assertThat(gauge(meters, "gauged").value()).isEqualTo(1.0);
+
+		deletePrefix("/micro/registry/gauged/");
+		await().atMost(Duration.ofSeconds(5)).until(() -> gauge(meters, "gauged") == null);
+		assertThat(meters.find("micro.discovery.instances").gauges())
+			.noneMatch((g) -> "gauged".equals(g.getId().getTag("service")));
+
+		put("/micro/registry/gauged/b", node("gauged", "gauged-b", 6302), 0);
+		await().atMost(Duration.ofSeconds(5)).until(() -> gauge(meters, "gauged") != null);
+		assertThat(gauge(meters, "gauged").value()).isEqualTo(1.0);
+		deletePrefix("/micro/registry/gauged/");
+	}
+
+	private static Gauge gauge(MeterRegistry meters, String service) {
+		return meters.find("micro.discovery.instances").tag("service", service).gauge();
+	}
+
+	/** Waits until listeners heard of every change the catalog applied. */
+	private static void awaitHeartbeatsCaughtUp() {
+		await().atMost(Duration.ofSeconds(5)).until(() -> !heartbeats.isEmpty()
+				&& heartbeats.get(heartbeats.size() - 1) == catalog.getRevision());
+	}
+
+	private static void deletePrefix(String prefix) throws Exception {
+		client.getKVClient()
+			.delete(bytes(prefix), io.etcd.jetcd.options.DeleteOption.builder().isPrefix(true).build())
+			.get(3, TimeUnit.SECONDS);
 	}
 
 	static String node(String service, String id, int port) {
