@@ -37,6 +37,7 @@ import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import io.grpc.Status;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -48,8 +49,8 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The in-memory view of every service under the registry prefix, fed by one prefix watch: list at
- * revision R, watch from R + 1, apply each PUT and DELETE. When the watch is compacted, halted, loses its
- * leader or finds that etcd lost its data, the catalog lists again and watches from the new revision;
+ * revision R, watch from R + 1, apply each PUT and DELETE. When the watch fails, is compacted, halted,
+ * loses its leader or finds that etcd lost its data, the catalog lists again and watches from the new revision;
  * it also lists again every {@code resyncInterval}, so a missed delete cannot leave a ghost behind.
  * Listeners hear of the difference only. Reads never touch etcd.
  * <p>
@@ -428,7 +429,7 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 				return true;
 			}
 		}
-		return false;
+		return Status.fromThrowable(failure).getCode() == Status.Code.RESOURCE_EXHAUSTED;
 	}
 
 	private void watch(long gen, long fromRevision) {
@@ -463,8 +464,11 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 
 	private void onWatchError(long gen, Throwable error) {
 		onCatalogThread(() -> {
-			if (gen == this.generation.get()) {
+			if (gen == this.generation.get() && this.running) {
 				markStale(error);
+				// jetcd would resume by itself, but waits silently while etcd is away: list again with our
+				// backoff instead, which also tells how long the outage lasts
+				restart();
 			}
 		});
 	}
@@ -752,7 +756,7 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 			return;
 		}
 		if (this.unreachableSince != null) {
-			logger.info("etcd is back after " + Duration.between(this.unreachableSince, this.clock.instant())
+			logger.info("etcd is back after " + Duration.between(this.unreachableSince, this.clock.instant()).toMillis() + " ms"
 					+ "; catalog in sync at revision " + this.revision);
 			this.unreachableSince = null;
 		}
