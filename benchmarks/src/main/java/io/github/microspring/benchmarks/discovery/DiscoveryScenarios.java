@@ -272,6 +272,8 @@ public final class DiscoveryScenarios {
 	private static EtcdCatalog catalog(Client client) {
 		EtcdCatalog catalog = new EtcdCatalog(client, PREFIX, Duration.ofSeconds(30), 1000, Duration.ofMillis(100),
 				Duration.ofSeconds(5), Clock.systemUTC());
+		// propagation is timed through a listener: tell it at once, without gathering changes first
+		catalog.setNotificationDelay(Duration.ZERO);
 		catalog.start();
 		return catalog;
 	}
