@@ -27,6 +27,8 @@ public class CatalogEndpoint {
 		body.put("revision", this.catalog.getRevision());
 		body.put("synced", this.catalog.isSynced());
 		body.put("staleSince", this.catalog.getStaleSince());
+		body.put("lastError", this.catalog.getLastError());
+		body.put("listPageSize", this.catalog.getPageSize());
 		body.put("watchRestarts", this.catalog.getWatchRestarts());
 		body.put("skippedValues", this.catalog.getSkippedValues());
 		Map<String, List<Map<String, Object>>> services = new TreeMap<>();

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -240,6 +241,34 @@ class DiscoveryIntegrationTests {
 				own.getLeaseClient().revoke(lease).get(3, TimeUnit.SECONDS);
 				deletePrefix("/micro/registry/stall/");
 			}
+		}
+	}
+
+	@Test
+	void changesWithinTheNotificationDelayReachListenersTogether() throws Exception {
+		EtcdCatalog gathering = new EtcdCatalog(client, "/micro/registry/", Duration.ofSeconds(3), 100,
+				Duration.ofMillis(50), Duration.ofSeconds(1), Clock.systemUTC());
+		gathering.setNotificationDelay(Duration.ofSeconds(2));
+		List<Long> revisions = new CopyOnWriteArrayList<>();
+		List<Set<String>> calls = new CopyOnWriteArrayList<>();
+		gathering.addListener((revision, services) -> {
+			revisions.add(revision);
+			calls.add(services);
+		});
+		gathering.start();
+		try {
+			for (int i = 0; i < 10; i++) {
+				put("/micro/registry/burst/n" + i, node("burst", "burst-" + i, 6500 + i), 0);
+			}
+			// the view follows every put at once; listeners hear of the burst in few calls
+			await().atMost(Duration.ofSeconds(5)).until(() -> gathering.getInstances("burst").size() == 10);
+			await().atMost(Duration.ofSeconds(10)).until(() -> !revisions.isEmpty()
+					&& revisions.get(revisions.size() - 1) == gathering.getRevision());
+			assertThat(calls.stream().filter((services) -> services.contains("burst")).count()).isBetween(1L, 5L);
+		}
+		finally {
+			gathering.stop();
+			deletePrefix("/micro/registry/burst/");
 		}
 	}
 
