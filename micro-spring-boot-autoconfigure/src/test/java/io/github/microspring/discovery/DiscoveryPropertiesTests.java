@@ -54,8 +54,10 @@ class DiscoveryPropertiesTests {
 
 	@Test
 	void resyncIntervalIsOffAtZeroOrBelowAndOtherwiseAtLeastOneSecond() {
-		this.runner.withPropertyValues("micro.discovery.resync-interval=0").run((context) -> assertThat(context).hasNotFailed());
-		this.runner.withPropertyValues("micro.discovery.resync-interval=-1s").run((context) -> assertThat(context).hasNotFailed());
+		this.runner.withPropertyValues("micro.discovery.resync-interval=0")
+			.run((context) -> assertThat(context).hasNotFailed());
+		this.runner.withPropertyValues("micro.discovery.resync-interval=-1s")
+			.run((context) -> assertThat(context).hasNotFailed());
 		this.runner.withPropertyValues("micro.discovery.resync-interval=10ms")
 			.run((context) -> assertThat(context).getFailure()
 				.rootCause()
