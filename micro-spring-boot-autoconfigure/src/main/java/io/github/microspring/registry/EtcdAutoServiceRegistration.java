@@ -8,14 +8,20 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.boot.web.context.WebServerInitializedEvent;
+import org.springframework.cloud.client.discovery.event.InstancePreRegisteredEvent;
+import org.springframework.cloud.client.discovery.event.InstanceRegisteredEvent;
 import org.springframework.cloud.client.serviceregistry.AutoServiceRegistration;
 import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.SmartApplicationListener;
 
 /**
  * Registers this application once it is ready to serve, and deregisters it when the context closes,
- * before the web server starts draining: clients stop choosing it while it still answers.
+ * before the web server starts draining: clients stop choosing it while it still answers. Publishes
+ * Spring Cloud's {@link InstancePreRegisteredEvent} and {@link InstanceRegisteredEvent} around
+ * registering, as {@code AbstractAutoServiceRegistration} does; the lease keeper then puts the key in
+ * the background, so the second event means "handed to the registry", not "visible in etcd".
  */
 public class EtcdAutoServiceRegistration implements AutoServiceRegistration, SmartLifecycle, SmartApplicationListener {
 
@@ -32,15 +38,18 @@ public class EtcdAutoServiceRegistration implements AutoServiceRegistration, Sma
 
 	private final boolean portConfigured;
 
+	private final ApplicationEventPublisher events;
+
 	private final AtomicBoolean registered = new AtomicBoolean();
 
 	private volatile boolean running;
 
 	public EtcdAutoServiceRegistration(EtcdServiceRegistry registry, EtcdRegistration registration,
-			boolean portConfigured) {
+			boolean portConfigured, ApplicationEventPublisher events) {
 		this.registry = registry;
 		this.registration = registration;
 		this.portConfigured = portConfigured;
+		this.events = events;
 	}
 
 	@Override
@@ -69,7 +78,9 @@ public class EtcdAutoServiceRegistration implements AutoServiceRegistration, Sma
 			return;
 		}
 		if (this.registered.compareAndSet(false, true)) {
+			this.events.publishEvent(new InstancePreRegisteredEvent(this, this.registration));
 			this.registry.register(this.registration);
+			this.events.publishEvent(new InstanceRegisteredEvent<>(this, this.registration));
 		}
 	}
 

@@ -54,8 +54,8 @@ public class EtcdServiceRegistry implements ServiceRegistry<EtcdRegistration> {
 				thread.setDaemon(true);
 				return thread;
 			});
-			LeaseKeeper keeper = new LeaseKeeper(this.client, k, RegistryCodec.encode(registration.toRecord()),
-					this.leaseTtl, this.registerInterval, this.callTimeout, this.view, this.clock, executor);
+			LeaseKeeper keeper = new LeaseKeeper(this.client, k, registration.toRecord(), this.leaseTtl,
+					this.registerInterval, this.callTimeout, this.view, this.clock, executor);
 			keeper.start();
 			return keeper;
 		});
@@ -82,11 +82,11 @@ public class EtcdServiceRegistry implements ServiceRegistry<EtcdRegistration> {
 
 	/**
 	 * go-micro has no instance status; the registry is the status: present or not.
+	 * @throws UnsupportedOperationException always
 	 */
 	@Override
 	public void setStatus(EtcdRegistration registration, String status) {
-		throw new UnsupportedOperationException(
-				"etcd registrations have no status; deregister to take an instance out of service");
+		throw new StatusNotSupportedException();
 	}
 
 	@Override

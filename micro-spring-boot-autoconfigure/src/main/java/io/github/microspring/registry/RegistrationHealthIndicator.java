@@ -7,8 +7,10 @@ import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.Status;
 
 /**
- * Shows whether this instance is in etcd: {@code UP} when registered, {@code OUT_OF_SERVICE} while
- * registration retries (clients cannot find it), {@code UNKNOWN} before it starts.
+ * Shows whether this instance is in etcd: {@code UP} when registered; {@code UNKNOWN} before it starts
+ * and while registration retries (clients cannot find it, but the application itself is fine: an etcd
+ * outage must not fail the health of a whole fleet); {@code DOWN} only when another instance holds our
+ * key, which takes a person to fix.
  */
 class RegistrationHealthIndicator extends AbstractHealthIndicator {
 
@@ -31,17 +33,25 @@ class RegistrationHealthIndicator extends AbstractHealthIndicator {
 			builder.status(Status.UNKNOWN).withDetail("state", LeaseKeeper.State.STOPPED.name());
 			return;
 		}
-		builder.status(switch (keeper.state()) {
+		LeaseKeeper.State state = keeper.state();
+		builder.status(switch (state) {
 			case REGISTERED -> Status.UP;
-			case REGISTERING, RETRYING -> Status.OUT_OF_SERVICE;
-			case STOPPED -> Status.UNKNOWN;
+			case REGISTERING, RETRYING, STOPPED -> Status.UNKNOWN;
+			case CONFLICT -> Status.DOWN;
 		});
-		builder.withDetail("state", keeper.state().name())
+		builder.withDetail("state", state.name())
 			.withDetail("since", keeper.stateSince().toString())
 			.withDetail("key", keeper.key())
+			.withDetail("address", keeper.address())
 			.withDetail("lease", Long.toHexString(keeper.leaseId()))
 			.withDetail("registrations", keeper.registrations())
 			.withDetail("renewals", keeper.renewals());
+		if (state == LeaseKeeper.State.CONFLICT) {
+			builder.withDetail("conflictingAddress", keeper.conflictingAddress());
+		}
+		if (keeper.unreachableSince() != null) {
+			builder.withDetail("unreachableSince", keeper.unreachableSince().toString());
+		}
 		Throwable error = keeper.lastError();
 		if (error != null) {
 			builder.withDetail("lastError", EtcdCalls.describe(error));

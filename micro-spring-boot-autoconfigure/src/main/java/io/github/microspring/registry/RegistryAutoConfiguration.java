@@ -25,6 +25,7 @@ import org.springframework.cloud.client.serviceregistry.ServiceRegistry;
 import org.springframework.cloud.commons.util.InetUtils;
 import org.springframework.cloud.commons.util.InetUtilsProperties;
 import org.springframework.cloud.commons.util.UtilAutoConfiguration;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -37,7 +38,7 @@ import org.springframework.core.env.Environment;
 @ConditionalOnClass({ Client.class, ServiceRegistry.class })
 @ConditionalOnBean(Client.class)
 @ConditionalOnBooleanProperty(name = "micro.registry.enabled", matchIfMissing = true)
-@ConditionalOnBooleanProperty(name = "spring.cloud.service-registry.auto-registration.enabled", matchIfMissing = true)
+@ConditionalOnBooleanProperty(name = "spring.cloud.service-registry.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(RegistryProperties.class)
 public class RegistryAutoConfiguration {
 
@@ -61,9 +62,11 @@ public class RegistryAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty(name = "spring.cloud.service-registry.auto-registration.enabled",
+			matchIfMissing = true)
 	EtcdAutoServiceRegistration etcdAutoServiceRegistration(EtcdServiceRegistry registry,
-			EtcdRegistration registration, RegistryProperties properties) {
-		return new EtcdAutoServiceRegistration(registry, registration, properties.getPort() != null);
+			EtcdRegistration registration, RegistryProperties properties, ApplicationEventPublisher events) {
+		return new EtcdAutoServiceRegistration(registry, registration, properties.getPort() != null, events);
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -4,12 +4,19 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
 
 /**
  * Registration of this application in etcd.
  */
 @ConfigurationProperties("micro.registry")
+@Validated
 public class RegistryProperties {
 
 	/**
@@ -47,6 +54,8 @@ public class RegistryProperties {
 	/**
 	 * Port others reach this instance at. Defaults to the port of the running web server.
 	 */
+	@Min(1)
+	@Max(65535)
 	private Integer port;
 
 	/**
@@ -56,14 +65,19 @@ public class RegistryProperties {
 
 	/**
 	 * How long the registration lease lives without a heartbeat; bounds how long a crashed instance stays
-	 * visible to clients (go-micro's RegisterTTL).
+	 * visible to clients (go-micro's RegisterTTL). At least 2 s: etcd silently raises shorter TTLs to its
+	 * minimum.
 	 */
+	@NotNull
+	@DurationMin(seconds = 2)
 	private Duration leaseTtl = Duration.ofSeconds(10);
 
 	/**
 	 * How often to check that the registration is still in etcd and repair it (go-micro's
 	 * RegisterInterval).
 	 */
+	@NotNull
+	@DurationMin(millis = 1)
 	private Duration registerInterval = Duration.ofSeconds(5);
 
 	public boolean isEnabled() {

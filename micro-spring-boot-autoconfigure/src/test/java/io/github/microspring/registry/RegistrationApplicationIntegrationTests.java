@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -33,6 +34,10 @@ import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
+import org.springframework.cloud.client.discovery.event.InstancePreRegisteredEvent;
+import org.springframework.cloud.client.discovery.event.InstanceRegisteredEvent;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
@@ -113,15 +118,25 @@ class RegistrationApplicationIntegrationTests {
 		try (EtcdServer etcd = EtcdServer.start()) {
 			etcd.stop();
 			long started = System.nanoTime();
-			try (ConfigurableApplicationContext app = run("patient", etcd.endpoint(), "micro.etcd.call-timeout=500ms")) {
+			try (ConfigurableApplicationContext app = run("patient", etcd.endpoint(), "micro.etcd.call-timeout=500ms",
+					"management.endpoint.health.probes.enabled=true",
+					"management.endpoint.health.show-components=always")) {
 				assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
 				// the first attempt is bounded by the call timeout, then registration retries in the background
 				await().atMost(Duration.ofSeconds(5)).until(() -> "RETRYING"
 					.equals(get(app, "/actuator/health").at("/components/etcdRegistration/details/state").asText()));
+				// an etcd outage is no reason to restart the application: health and liveness stay 200
+				assertThat(status(app, "/actuator/health")).isEqualTo(200);
 				JsonNode health = get(app, "/actuator/health");
-				assertThat(health.at("/components/etcdRegistration/status").asText()).isEqualTo("OUT_OF_SERVICE");
+				assertThat(health.at("/components/etcdRegistration/status").asText()).isEqualTo("UNKNOWN");
+				assertThat(health.at("/components/etcdRegistration/details/since").asText()).isNotEmpty();
+				assertThat(health.at("/components/etcdRegistration/details/lastError").asText()).isNotEmpty();
 				assertThat(health.at("/components/etcdDiscovery/status").asText()).isEqualTo("UNKNOWN");
 				assertThat(health.at("/components/etcdDiscovery/details/staleSince").isMissingNode()).isFalse();
+				assertThat(status(app, "/actuator/health/liveness")).isEqualTo(200);
+				JsonNode liveness = get(app, "/actuator/health/liveness");
+				assertThat(liveness.at("/components/etcdRegistration").isMissingNode()).isTrue();
+				assertThat(liveness.at("/components/etcdDiscovery").isMissingNode()).isTrue();
 
 				etcd.restart();
 
@@ -130,6 +145,62 @@ class RegistrationApplicationIntegrationTests {
 				await().atMost(Duration.ofSeconds(5)).until(() -> "UP"
 					.equals(get(app, "/actuator/health").at("/components/etcdRegistration/status").asText()));
 			}
+		}
+	}
+
+	@Test
+	void closesPromptlyWhileEtcdIsFrozen() throws Exception {
+		try (EtcdServer etcd = EtcdServer.start()) {
+			ConfigurableApplicationContext app = run("hasty", etcd.endpoint(), "micro.etcd.call-timeout=8s");
+			try {
+				EtcdServiceRegistry registry = app.getBean(EtcdServiceRegistry.class);
+				EtcdRegistration registration = app.getBean(EtcdRegistration.class);
+				await().atMost(Duration.ofSeconds(10)).until(() -> registry.keeper(registration) != null
+						&& "REGISTERED".equals(registry.keeper(registration).state().name()));
+				LeaseKeeperFaultIntegrationTests.signal(etcd, "STOP");
+				long started = System.nanoTime();
+				app.close();
+				// one short revoke attempt, not the 8 s call timeout once or twice
+				assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+				// and nothing of the registration runs on after the context (and with it the client) closed
+				assertThat(Thread.getAllStackTraces().keySet())
+					.noneMatch((thread) -> thread.getName().equals("etcd-registry-hasty") && thread.isAlive());
+			}
+			finally {
+				LeaseKeeperFaultIntegrationTests.signal(etcd, "CONT");
+				app.close();
+			}
+		}
+	}
+
+	@Test
+	void followsSpringCloudServiceRegistryConventions(EtcdServer etcd) throws Exception {
+		List<ApplicationEvent> events = new CopyOnWriteArrayList<>();
+		ApplicationListener<ApplicationEvent> listener = (event) -> {
+			if (event instanceof InstancePreRegisteredEvent || event instanceof InstanceRegisteredEvent) {
+				events.add(event);
+			}
+		};
+		try (ConfigurableApplicationContext app = new SpringApplicationBuilder(TestApplication.class)
+			.properties(properties("conventional", etcd.endpoint()))
+			.properties("management.endpoints.web.exposure.include=health,serviceregistry")
+			.listeners(listener)
+			.run()) {
+			EtcdRegistration registration = app.getBean(EtcdRegistration.class);
+			assertThat(events).hasSize(2);
+			assertThat(events.get(0)).isInstanceOfSatisfying(InstancePreRegisteredEvent.class,
+					(event) -> assertThat(event.getRegistration()).isSameAs(registration));
+			assertThat(events.get(1)).isInstanceOf(InstanceRegisteredEvent.class);
+
+			await().atMost(Duration.ofSeconds(5))
+				.until(() -> text(app, "/actuator/serviceregistry").contains("REGISTERED"));
+			HttpResponse<String> setStatus = HttpClient.newHttpClient()
+				.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(app) + "/actuator/serviceregistry"))
+					.header("Content-Type", "application/json")
+					.POST(HttpRequest.BodyPublishers.ofString("{\"status\":\"OUT_OF_SERVICE\"}"))
+					.timeout(Duration.ofSeconds(5))
+					.build(), HttpResponse.BodyHandlers.ofString());
+			assertThat(setStatus.statusCode()).isEqualTo(400);
 		}
 	}
 
@@ -151,7 +222,7 @@ class RegistrationApplicationIntegrationTests {
 					assertThat(LeaseKeeperIntegrationTests.keys(client, "/micro/registry/refused/")).isEmpty();
 				}
 				JsonNode health = get(refused, "/actuator/health");
-				assertThat(health.at("/components/etcdRegistration/status").asText()).isEqualTo("OUT_OF_SERVICE");
+				assertThat(health.at("/components/etcdRegistration/status").asText()).isEqualTo("UNKNOWN");
 				assertThat(health.at("/components/etcdRegistration/details/lastError").asText()).isNotEmpty();
 			}
 		}
@@ -169,6 +240,22 @@ class RegistrationApplicationIntegrationTests {
 				"micro.registry.lease-ttl=5s", "micro.registry.register-interval=1s",
 				"management.endpoints.web.exposure.include=health,catalog,metrics",
 				"management.endpoint.health.show-details=always", "spring.main.banner-mode=off" };
+	}
+
+	static String text(ConfigurableApplicationContext context, String path) throws IOException, InterruptedException {
+		return HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(context) + path))
+				.timeout(Duration.ofSeconds(5))
+				.build(), HttpResponse.BodyHandlers.ofString())
+			.body();
+	}
+
+	static int status(ConfigurableApplicationContext context, String path) throws IOException, InterruptedException {
+		return HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(context) + path))
+				.timeout(Duration.ofSeconds(5))
+				.build(), HttpResponse.BodyHandlers.discarding())
+			.statusCode();
 	}
 
 	static int port(ConfigurableApplicationContext context) {

@@ -85,6 +85,36 @@ class RegistryAutoConfigurationTests {
 	}
 
 	@Test
+	void keepsTheServiceRegistryWhenOnlyAutoRegistrationIsOff() {
+		this.runner.withPropertyValues("spring.cloud.service-registry.auto-registration.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(EtcdAutoServiceRegistration.class)
+				.hasSingleBean(EtcdServiceRegistry.class)
+				.hasSingleBean(EtcdRegistration.class)
+				.hasBean("etcdRegistrationHealthIndicator"));
+	}
+
+	@Test
+	void serviceRegistryCanBeSwitchedOffTheSpringCloudWay() {
+		this.runner.withPropertyValues("spring.cloud.service-registry.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(ServiceRegistry.class)
+				.doesNotHaveBean(EtcdAutoServiceRegistration.class)
+				.hasSingleBean(EtcdDiscoveryClient.class));
+	}
+
+	@Test
+	void failsAtStartupNamingAnInvalidRegistryProperty() {
+		Map.of("micro.registry.register-interval=0", "micro.registry.register-interval",
+				"micro.registry.register-interval=-1s", "micro.registry.register-interval",
+				"micro.registry.lease-ttl=1s", "micro.registry.lease-ttl",
+				"micro.registry.lease-ttl=0", "micro.registry.lease-ttl",
+				"micro.registry.port=70000", "micro.registry.port")
+			.forEach((setting, property) -> this.runner.withPropertyValues(setting)
+				.run((context) -> assertThat(context).getFailure()
+					.as(setting)
+					.hasStackTraceContaining(property)));
+	}
+
+	@Test
 	void healthIndicatorsCanBeSwitchedOff() {
 		this.runner
 			.withPropertyValues("management.health.etcd-registration.enabled=false",
