@@ -64,19 +64,37 @@ public final class EtcdCalls {
 	 * @return the description
 	 */
 	public static String describe(Throwable failure) {
-		String description = failure.getClass().getSimpleName() + ": " + failure.getMessage();
+		String description = oneLine(failure);
+		Throwable tls = tlsFailure(failure);
+		if (tls != null) {
+			return ((tls != failure) ? description + "; " + oneLine(tls) : description) + " (" + CHECK_TLS + ")";
+		}
 		String check = whatToCheck(failure);
 		return (check != null) ? description + " (" + check + ")" : description;
 	}
 
-	private static String whatToCheck(Throwable failure) {
+	// gRPC appends the Netty pipeline to its messages on lines of their own
+	private static String oneLine(Throwable failure) {
+		String message = String.valueOf(failure.getMessage());
+		int end = message.indexOf('\n');
+		return failure.getClass().getSimpleName() + ": " + ((end < 0) ? message : message.substring(0, end)).trim();
+	}
+
+	private static Throwable tlsFailure(Throwable failure) {
 		Throwable cause = failure;
 		// bounded: a cause chain may loop
 		for (int depth = 0; cause != null && depth < 20; depth++, cause = cause.getCause()) {
 			if (cause instanceof SSLException || cause instanceof CertificateException
 					|| cause instanceof CertPathValidatorException || cause instanceof NotSslRecordException) {
-				return CHECK_TLS;
+				return cause;
 			}
+		}
+		return null;
+	}
+
+	private static String whatToCheck(Throwable failure) {
+		Throwable cause = failure;
+		for (int depth = 0; cause != null && depth < 20; depth++, cause = cause.getCause()) {
 			String message = String.valueOf(cause.getMessage());
 			if (AUTH_MESSAGES.stream().anyMatch(message::contains)) {
 				return CHECK_CREDENTIALS;

@@ -42,6 +42,9 @@ final class EtcdClientFactory {
 			.waitForReady(false);
 		PropertyMapper map = PropertyMapper.get().alwaysApplyingWhenNonNull();
 		map.from(properties.getConnectTimeout()).to(builder::connectTimeout);
+		// jetcd stops retrying halfway through our deadline, so the caller sees etcd's own error (a TLS or
+		// authentication failure) instead of a timeout that hides it
+		map.from(properties.getCallTimeout()).as((timeout) -> timeout.dividedBy(2)).to(builder::retryMaxDuration);
 		map.from(properties.getUsername()).whenHasText().as(EtcdClientFactory::bytes).to(builder::user);
 		map.from(properties.getPassword()).whenHasText().as(EtcdClientFactory::bytes).to(builder::password);
 		map.from(properties.getMaxInboundMessageSize())
