@@ -138,7 +138,8 @@ public class EtcdProperties {
 	public static class Tls {
 
 		/**
-		 * Whether to connect to etcd over TLS.
+		 * Whether to connect to etcd over TLS with the PEM properties below; not needed with
+		 * micro.etcd.ssl.bundle.
 		 */
 		private boolean enabled;
 
@@ -161,7 +162,7 @@ public class EtcdProperties {
 
 		/**
 		 * Authority (host name) to verify the server certificate against, when it differs from the
-		 * endpoint host.
+		 * endpoint host; applies to micro.etcd.ssl.bundle too.
 		 */
 		private String authority;
 
