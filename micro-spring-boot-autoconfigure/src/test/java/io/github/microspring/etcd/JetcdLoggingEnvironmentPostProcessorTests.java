@@ -3,12 +3,12 @@ package io.github.microspring.etcd;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.logging.LogLevel;
-import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
@@ -50,11 +50,10 @@ class JetcdLoggingEnvironmentPostProcessorTests {
 		SpringApplication application = new SpringApplication(Empty.class);
 		application.setWebApplicationType(WebApplicationType.NONE);
 		try (ConfigurableApplicationContext context = application.run("--spring.main.banner-mode=off")) {
-			LoggingSystem logging = context.getBean(LoggingSystem.class);
-			assertThat(logging.getLoggerConfiguration("io.etcd.jetcd.impl.LeaseImpl").getEffectiveLevel())
-				.isEqualTo(LogLevel.ERROR);
-			assertThat(logging.getLoggerConfiguration("io.etcd.jetcd.impl.KVImpl").getEffectiveLevel())
-				.isEqualTo(LogLevel.ERROR);
+			Logger lease = LoggerFactory.getLogger("io.etcd.jetcd.impl.LeaseImpl");
+			assertThat(lease.isWarnEnabled()).isFalse();
+			assertThat(lease.isErrorEnabled()).isTrue();
+			assertThat(LoggerFactory.getLogger("io.etcd.jetcd.impl.KVImpl").isWarnEnabled()).isFalse();
 		}
 	}
 
@@ -64,9 +63,7 @@ class JetcdLoggingEnvironmentPostProcessorTests {
 		application.setWebApplicationType(WebApplicationType.NONE);
 		try (ConfigurableApplicationContext context = application.run("--spring.main.banner-mode=off",
 				"--logging.level.io.etcd.jetcd.impl=WARN")) {
-			assertThat(context.getBean(LoggingSystem.class)
-				.getLoggerConfiguration("io.etcd.jetcd.impl.LeaseImpl")
-				.getEffectiveLevel()).isEqualTo(LogLevel.WARN);
+			assertThat(LoggerFactory.getLogger("io.etcd.jetcd.impl.LeaseImpl").isWarnEnabled()).isTrue();
 		}
 	}
 
