@@ -28,7 +28,7 @@ import org.springframework.util.StringUtils;
  */
 final class EtcdSsl {
 
-	static final String BUNDLE = "micro.etcd.ssl.bundle";
+	private static final String BUNDLE = "micro.etcd.ssl.bundle";
 
 	private static final String TRUST_CERTIFICATES = "micro.etcd.tls.trust-certificates";
 
