@@ -2,6 +2,8 @@ package io.github.microspring.etcd;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 import javax.net.ssl.SSLException;
@@ -42,9 +44,7 @@ final class EtcdClientFactory {
 			.waitForReady(false);
 		PropertyMapper map = PropertyMapper.get().alwaysApplyingWhenNonNull();
 		map.from(properties.getConnectTimeout()).to(builder::connectTimeout);
-		// jetcd stops retrying halfway through our deadline, so the caller sees etcd's own error (a TLS or
-		// authentication failure) instead of a timeout that hides it
-		map.from(properties.getCallTimeout()).as((timeout) -> timeout.dividedBy(2)).to(builder::retryMaxDuration);
+		map.from(properties.getCallTimeout()).to((timeout) -> retryWithin(builder, timeout));
 		map.from(properties.getUsername()).whenHasText().as(EtcdClientFactory::bytes).to(builder::user);
 		map.from(properties.getPassword()).whenHasText().as(EtcdClientFactory::bytes).to(builder::password);
 		map.from(properties.getMaxInboundMessageSize())
@@ -72,6 +72,19 @@ final class EtcdClientFactory {
 					+ "' is not an etcd client URL with host and port, such as http://127.0.0.1:2379");
 		}
 		return uri;
+	}
+
+	/**
+	 * jetcd stops retrying a call halfway through our deadline, so the caller sees etcd's own error (a TLS
+	 * or authentication failure) instead of a timeout that hides it. Failsafe wants the first retry delay
+	 * shorter than that bound.
+	 */
+	private static void retryWithin(ClientBuilder builder, Duration callTimeout) {
+		Duration retryFor = callTimeout.dividedBy(2);
+		long firstDelay = Math.min(builder.retryDelay(), retryFor.toMillis() / 2);
+		if (builder.retryChronoUnit() == ChronoUnit.MILLIS && firstDelay > 0) {
+			builder.retryDelay(firstDelay).retryMaxDuration(retryFor);
+		}
 	}
 
 	private static void configureTls(ClientBuilder builder, SslBundle bundle) {

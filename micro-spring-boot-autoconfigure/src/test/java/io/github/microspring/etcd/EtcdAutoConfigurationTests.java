@@ -2,6 +2,7 @@ package io.github.microspring.etcd;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.etcd.jetcd.Client;
@@ -62,6 +63,19 @@ class EtcdAutoConfigurationTests {
 				.rootCause()
 				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
 				.hasMessageContaining("micro.etcd.max-inbound-message-size"));
+	}
+
+	@Test
+	void jetcdStopsRetryingHalfwayThroughTheCallTimeout() {
+		this.runner.run((context) -> {
+			assertThat(builder(context).retryMaxDuration()).isEqualTo(Duration.ofMillis(1500));
+			assertThat(builder(context).retryDelay()).isEqualTo(500);
+		});
+		// Failsafe refuses a first retry delay longer than the bound, which would fail every call
+		this.runner.withPropertyValues("micro.etcd.call-timeout=500ms").run((context) -> {
+			assertThat(builder(context).retryMaxDuration()).isEqualTo(Duration.ofMillis(250));
+			assertThat(builder(context).retryDelay()).isEqualTo(125);
+		});
 	}
 
 	@Test
