@@ -37,10 +37,14 @@ public final class OutageScenario {
 
 	public static void main(String[] args) throws Exception {
 		Map<String, Integer> options = new TreeMap<>(Map.of("outage", 120, "recovery", 10));
-		for (String arg : args) {
-			String[] kv = arg.split("=");
+		// exec:exec may hand all options over as one argument
+		for (String option : String.join(" ", args).trim().split("\\s+")) {
+			String[] kv = option.split("=");
 			if (kv.length == 2) {
 				options.put(kv[0], Integer.parseInt(kv[1]));
+			}
+			else if (!option.isEmpty()) {
+				throw new IllegalArgumentException("expected name=seconds, such as outage=120, not '" + option + "'");
 			}
 		}
 		int outage = options.get("outage");
