@@ -1,6 +1,9 @@
 package io.github.microspring.etcd;
 
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -8,10 +11,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
+import javax.net.ssl.SSLException;
+
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.netty.handler.ssl.NotSslRecordException;
+
 /**
  * Deadlines and backoff shared by everything that calls etcd.
  */
 public final class EtcdCalls {
+
+	private static final String CHECK_TLS = "TLS handshake with etcd failed: check micro.etcd.ssl.bundle or "
+			+ "micro.etcd.tls.*; the trusted certificates must include the authority of etcd's server certificate, "
+			+ "and an etcd started with --client-cert-auth needs a client certificate and key";
+
+	private static final String CHECK_CREDENTIALS = "etcd refused the credentials: check micro.etcd.username and "
+			+ "micro.etcd.password";
+
+	// etcd answers a wrong password with INVALID_ARGUMENT, so its messages tell authentication failures apart
+	private static final List<String> AUTH_MESSAGES = List.of("authentication failed", "invalid auth token",
+			"user name not found", "user name is empty");
 
 	private EtcdCalls() {
 	}
@@ -70,7 +91,69 @@ public final class EtcdCalls {
 	 * @return the description
 	 */
 	public static String describe(Throwable failure) {
-		return failure.getClass().getSimpleName() + ": " + failure.getMessage();
+		String description = oneLine(failure);
+		Throwable tls = tlsFailure(failure);
+		if (tls != null) {
+			return ((tls != failure) ? description + "; " + oneLine(tls) : description) + " (" + CHECK_TLS + ")";
+		}
+		String check = whatToCheck(failure);
+		return (check != null) ? description + " (" + check + ")" : description;
+	}
+
+	// gRPC appends the Netty pipeline to its messages on lines of their own
+	private static String oneLine(Throwable failure) {
+		String message = String.valueOf(failure.getMessage());
+		int end = message.indexOf('\n');
+		return failure.getClass().getSimpleName() + ": " + ((end < 0) ? message : message.substring(0, end)).trim();
+	}
+
+	private static Throwable tlsFailure(Throwable failure) {
+		Throwable cause = failure;
+		// bounded: a cause chain may loop
+		for (int depth = 0; cause != null && depth < 20; depth++, cause = cause.getCause()) {
+			if (cause instanceof SSLException || cause instanceof CertificateException
+					|| cause instanceof CertPathValidatorException || cause instanceof NotSslRecordException) {
+				return cause;
+			}
+		}
+		return null;
+	}
+
+	private static String whatToCheck(Throwable failure) {
+		Throwable cause = failure;
+		for (int depth = 0; cause != null && depth < 20; depth++, cause = cause.getCause()) {
+			String message = String.valueOf(cause.getMessage());
+			if (AUTH_MESSAGES.stream().anyMatch(message::contains)) {
+				return CHECK_CREDENTIALS;
+			}
+			String code = errorCode(cause);
+			if (code != null) {
+				switch (code) {
+					case "UNAUTHENTICATED":
+						return CHECK_CREDENTIALS;
+					case "PERMISSION_DENIED":
+						return "the etcd user lacks permission on the registry prefix: check micro.etcd.username "
+								+ "and its etcd role";
+					case "RESOURCE_EXHAUSTED":
+						return "etcd's answer is larger than micro.etcd.max-inbound-message-size";
+					default:
+				}
+			}
+		}
+		return null;
+	}
+
+	private static String errorCode(Throwable failure) {
+		if (failure instanceof EtcdException etcd) {
+			return etcd.getErrorCode().name();
+		}
+		if (failure instanceof StatusRuntimeException grpc) {
+			return grpc.getStatus().getCode().name();
+		}
+		if (failure instanceof StatusException grpc) {
+			return grpc.getStatus().getCode().name();
+		}
+		return null;
 	}
 
 	/**

@@ -1,11 +1,12 @@
 package io.github.microspring.etcd;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+
+import javax.net.ssl.SSLException;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -13,8 +14,10 @@ import io.etcd.jetcd.ClientBuilder;
 import io.netty.handler.ssl.SslContextBuilder;
 
 import org.springframework.boot.context.properties.PropertyMapper;
-import org.springframework.core.io.Resource;
-import org.springframework.util.StringUtils;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Builds the jetcd {@link Client} from {@link EtcdProperties}.
@@ -24,7 +27,14 @@ final class EtcdClientFactory {
 	private EtcdClientFactory() {
 	}
 
-	static Client create(EtcdProperties properties, List<EtcdClientBuilderCustomizer> customizers) {
+	/**
+	 * @param properties the etcd properties
+	 * @param sslBundles the application's SSL bundles, or null when it has none
+	 * @param customizers applied last
+	 * @return the client, not yet connected
+	 */
+	static Client create(EtcdProperties properties, SslBundles sslBundles,
+			List<EtcdClientBuilderCustomizer> customizers) {
 		if (properties.getEndpoints() == null || properties.getEndpoints().isEmpty()) {
 			throw new IllegalArgumentException("micro.etcd.endpoints must list at least one etcd client URL");
 		}
@@ -34,11 +44,16 @@ final class EtcdClientFactory {
 			.waitForReady(false);
 		PropertyMapper map = PropertyMapper.get().alwaysApplyingWhenNonNull();
 		map.from(properties.getConnectTimeout()).to(builder::connectTimeout);
+		map.from(properties.getCallTimeout()).to((timeout) -> retryWithin(builder, timeout));
 		map.from(properties.getUsername()).whenHasText().as(EtcdClientFactory::bytes).to(builder::user);
 		map.from(properties.getPassword()).whenHasText().as(EtcdClientFactory::bytes).to(builder::password);
-		EtcdProperties.Tls tls = properties.getTls();
-		if (tls.isEnabled()) {
-			configureTls(builder, tls);
+		map.from(properties.getMaxInboundMessageSize())
+			.as(EtcdClientFactory::maxInboundMessageSize)
+			.to(builder::maxInboundMessageSize);
+		SslBundle ssl = EtcdSsl.bundle(properties, sslBundles);
+		if (ssl != null) {
+			configureTls(builder, ssl);
+			map.from(properties.getTls().getAuthority()).whenHasText().to(builder::authority);
 		}
 		customizers.forEach((customizer) -> customizer.customize(builder));
 		return builder.build();
@@ -59,37 +74,35 @@ final class EtcdClientFactory {
 		return uri;
 	}
 
-	private static void configureTls(ClientBuilder builder, EtcdProperties.Tls tls) {
-		try {
-			builder.sslContext((SslContextBuilder ssl) -> {
-				if (tls.getTrustCertificates() != null) {
-					ssl.trustManager(read(tls.getTrustCertificates(), "micro.etcd.tls.trust-certificates"));
-				}
-				if (tls.getCertificate() != null || tls.getPrivateKey() != null) {
-					if (tls.getCertificate() == null || tls.getPrivateKey() == null) {
-						throw new IllegalArgumentException(
-								"micro.etcd.tls.certificate and micro.etcd.tls.private-key must be set together");
-					}
-					ssl.keyManager(read(tls.getCertificate(), "micro.etcd.tls.certificate"),
-							read(tls.getPrivateKey(), "micro.etcd.tls.private-key"));
-				}
-			});
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("micro.etcd.tls: cannot build the TLS context", ex);
-		}
-		if (StringUtils.hasText(tls.getAuthority())) {
-			builder.authority(tls.getAuthority());
+	/**
+	 * jetcd stops retrying a call halfway through our deadline, so the caller sees etcd's own error (a TLS
+	 * or authentication failure) instead of a timeout that hides it. Failsafe wants the first retry delay
+	 * shorter than that bound.
+	 */
+	private static void retryWithin(ClientBuilder builder, Duration callTimeout) {
+		Duration retryFor = callTimeout.dividedBy(2);
+		long firstDelay = Math.min(builder.retryDelay(), retryFor.toMillis() / 2);
+		if (builder.retryChronoUnit() == ChronoUnit.MILLIS && firstDelay > 0) {
+			builder.retryDelay(firstDelay).retryMaxDuration(retryFor);
 		}
 	}
 
-	private static InputStream read(Resource resource, String property) {
+	private static void configureTls(ClientBuilder builder, SslBundle bundle) {
 		try {
-			return resource.getInputStream();
+			builder.sslContext((SslContextBuilder ssl) -> EtcdSsl.apply(bundle, ssl));
 		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(property + ": cannot read " + resource, ex);
+		catch (SSLException ex) {
+			throw new IllegalStateException("micro.etcd: cannot build the TLS context for etcd: " + ex.getMessage(), ex);
 		}
+	}
+
+	private static Integer maxInboundMessageSize(DataSize size) {
+		long bytes = size.toBytes();
+		if (bytes <= 0 || bytes > Integer.MAX_VALUE) {
+			throw new InvalidConfigurationPropertyValueException("micro.etcd.max-inbound-message-size", size,
+					"Must be more than 0 and less than 2GB.");
+		}
+		return (int) bytes;
 	}
 
 	private static ByteSequence bytes(String value) {

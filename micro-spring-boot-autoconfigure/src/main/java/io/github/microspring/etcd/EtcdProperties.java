@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.core.io.Resource;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Connection to etcd, shared by the registry and discovery.
@@ -42,6 +42,14 @@ public class EtcdProperties {
 	 * How long to wait for a connection to an etcd member.
 	 */
 	private Duration connectTimeout = Duration.ofSeconds(2);
+
+	/**
+	 * Largest gRPC message accepted from etcd, such as one page of a registry listing; gRPC's own limit is
+	 * 4MB.
+	 */
+	private DataSize maxInboundMessageSize = DataSize.ofMegabytes(16);
+
+	private final Ssl ssl = new Ssl();
 
 	private final Tls tls = new Tls();
 
@@ -93,36 +101,68 @@ public class EtcdProperties {
 		this.connectTimeout = connectTimeout;
 	}
 
+	public DataSize getMaxInboundMessageSize() {
+		return this.maxInboundMessageSize;
+	}
+
+	public void setMaxInboundMessageSize(DataSize maxInboundMessageSize) {
+		this.maxInboundMessageSize = maxInboundMessageSize;
+	}
+
+	public Ssl getSsl() {
+		return this.ssl;
+	}
+
 	public Tls getTls() {
 		return this.tls;
+	}
+
+	public static class Ssl {
+
+		/**
+		 * Name of the SSL bundle (spring.ssl.bundle.*) holding the trust material and client certificate for
+		 * etcd; turns TLS on. Use either this or micro.etcd.tls.*.
+		 */
+		private String bundle;
+
+		public String getBundle() {
+			return this.bundle;
+		}
+
+		public void setBundle(String bundle) {
+			this.bundle = bundle;
+		}
+
 	}
 
 	public static class Tls {
 
 		/**
-		 * Whether to connect to etcd over TLS.
+		 * Whether to connect to etcd over TLS with the PEM properties below; not needed with
+		 * micro.etcd.ssl.bundle.
 		 */
 		private boolean enabled;
 
 		/**
-		 * PEM file of the certificate authorities that sign the etcd server certificates; the JVM's
-		 * trust store when not set.
+		 * Location or content of the PEM certificates of the authorities that sign the etcd server
+		 * certificates; the JVM's trust store when not set. A plain path is a file.
 		 */
-		private Resource trustCertificates;
+		private String trustCertificates;
 
 		/**
-		 * PEM certificate chain presented to etcd for client-certificate authentication.
+		 * Location or content of the PEM certificate chain presented to etcd for client-certificate
+		 * authentication. A plain path is a file.
 		 */
-		private Resource certificate;
+		private String certificate;
 
 		/**
-		 * PEM (PKCS#8) private key of the client certificate.
+		 * Location or content of the PEM private key of the client certificate. A plain path is a file.
 		 */
-		private Resource privateKey;
+		private String privateKey;
 
 		/**
 		 * Authority (host name) to verify the server certificate against, when it differs from the
-		 * endpoint host.
+		 * endpoint host; applies to micro.etcd.ssl.bundle too.
 		 */
 		private String authority;
 
@@ -134,27 +174,27 @@ public class EtcdProperties {
 			this.enabled = enabled;
 		}
 
-		public Resource getTrustCertificates() {
+		public String getTrustCertificates() {
 			return this.trustCertificates;
 		}
 
-		public void setTrustCertificates(Resource trustCertificates) {
+		public void setTrustCertificates(String trustCertificates) {
 			this.trustCertificates = trustCertificates;
 		}
 
-		public Resource getCertificate() {
+		public String getCertificate() {
 			return this.certificate;
 		}
 
-		public void setCertificate(Resource certificate) {
+		public void setCertificate(String certificate) {
 			this.certificate = certificate;
 		}
 
-		public Resource getPrivateKey() {
+		public String getPrivateKey() {
 			return this.privateKey;
 		}
 
-		public void setPrivateKey(Resource privateKey) {
+		public void setPrivateKey(String privateKey) {
 			this.privateKey = privateKey;
 		}
 

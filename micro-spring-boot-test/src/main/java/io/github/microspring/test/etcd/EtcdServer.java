@@ -33,7 +33,7 @@ public final class EtcdServer implements AutoCloseable {
 
 	private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
-	private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+	private final HttpClient http;
 
 	private final String name;
 
@@ -49,9 +49,21 @@ public final class EtcdServer implements AutoCloseable {
 
 	private final Path log;
 
+	private final EtcdTls tls;
+
 	private Process process;
 
 	EtcdServer(String name, int clientPort, int peerPort, String initialCluster, Path home) {
+		this(name, clientPort, peerPort, initialCluster, home, null);
+	}
+
+	private EtcdServer(String name, int clientPort, int peerPort, String initialCluster, Path home, EtcdTls tls) {
+		this.tls = tls;
+		HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+		if (tls != null) {
+			http.sslContext(tls.clientSslContext());
+		}
+		this.http = http.build();
 		this.name = name;
 		this.clientPort = clientPort;
 		this.peerPort = peerPort;
@@ -69,6 +81,22 @@ public final class EtcdServer implements AutoCloseable {
 		int[] ports = FreePorts.take(2);
 		EtcdServer server = new EtcdServer("etcd0", ports[0], ports[1], "etcd0=http://127.0.0.1:" + ports[1],
 				tempDir());
+		server.launch();
+		server.awaitReady();
+		return server;
+	}
+
+	/**
+	 * Starts a single-member etcd that serves clients over TLS only ({@code https://127.0.0.1:port}) and
+	 * requires a client certificate signed by the given authority; {@link #post}, {@link #put} and
+	 * {@link #get} present the client certificate of {@code tls}.
+	 * @param tls the authority and certificates, such as {@link EtcdTls#generate()}
+	 * @return the running server
+	 */
+	public static EtcdServer startWithTls(EtcdTls tls) {
+		int[] ports = FreePorts.take(2);
+		EtcdServer server = new EtcdServer("etcd0", ports[0], ports[1], "etcd0=http://127.0.0.1:" + ports[1],
+				tempDir(), tls);
 		server.launch();
 		server.awaitReady();
 		return server;
@@ -94,7 +122,7 @@ public final class EtcdServer implements AutoCloseable {
 	}
 
 	public String endpoint() {
-		return "http://127.0.0.1:" + this.clientPort;
+		return ((this.tls != null) ? "https" : "http") + "://127.0.0.1:" + this.clientPort;
 	}
 
 	public int clientPort() {
@@ -159,6 +187,11 @@ public final class EtcdServer implements AutoCloseable {
 				"--initial-advertise-peer-urls", peerUrl(), "--initial-cluster", this.initialCluster,
 				"--initial-cluster-state", "new", "--initial-cluster-token", this.home.getFileName().toString(),
 				"--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap"));
+		if (this.tls != null) {
+			command.addAll(List.of("--client-cert-auth", "--trusted-ca-file", this.tls.caCertificate().toString(),
+					"--cert-file", this.tls.serverCertificate().toString(), "--key-file",
+					this.tls.serverKey().toString()));
+		}
 		try {
 			this.process = ServerProcesses.track(new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()))
@@ -188,7 +221,7 @@ public final class EtcdServer implements AutoCloseable {
 					+ ServerBinaries.tail(this.log));
 		}
 		try {
-			HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+			HttpResponse<String> response = this.http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
 				.timeout(Duration.ofSeconds(1))
 				.build(), HttpResponse.BodyHandlers.ofString());
 			return response.body().contains("\"health\":\"true\"");
@@ -213,7 +246,7 @@ public final class EtcdServer implements AutoCloseable {
 			if (token != null) {
 				request.header("Authorization", token);
 			}
-			HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+			HttpResponse<String> response = this.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
 			if (response.statusCode() != 200) {
 				throw new IllegalStateException(path + " answered " + response.statusCode() + ": " + response.body());
 			}

@@ -1,9 +1,23 @@
 package io.github.microspring.test.etcd;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 class EtcdServerTests {
 
@@ -29,6 +43,32 @@ class EtcdServerTests {
 			assertThatIllegalStateException().isThrownBy(() -> etcd.get("/k"));
 			String token = etcd.post("/v3/auth/authenticate", "{\"name\":\"root\",\"password\":\"pw\"}", null);
 			assertThat(token).contains("\"token\"");
+		}
+	}
+
+	@Test
+	void tlsServerAnswersOnlyClientsPresentingACertificateOfItsAuthority() throws Exception {
+		try (EtcdTls tls = EtcdTls.generate(); EtcdServer etcd = EtcdServer.startWithTls(tls)) {
+			assertThat(etcd.endpoint()).startsWith("https://127.0.0.1:");
+			etcd.put("/k", "v");
+			assertThat(etcd.get("/k")).isEqualTo("v");
+			assertThat(Files.readString(tls.serverKey())).startsWith("-----BEGIN PRIVATE KEY-----");
+
+			SSLContext trustOnly = SSLContext.getInstance("TLS");
+			KeyStore trusted = KeyStore.getInstance("PKCS12");
+			trusted.load(null, null);
+			try (InputStream in = Files.newInputStream(tls.caCertificate())) {
+				trusted.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+			}
+			TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+			trust.init(trusted);
+			trustOnly.init(null, trust.getTrustManagers(), null);
+			HttpClient noCertificate = HttpClient.newBuilder().sslContext(trustOnly).build();
+			HttpRequest range = HttpRequest.newBuilder(URI.create(etcd.endpoint() + "/v3/kv/range"))
+				.POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"aw==\"}"))
+				.build();
+			assertThat(catchThrowable(() -> noCertificate.send(range, HttpResponse.BodyHandlers.ofString())))
+				.isInstanceOf(IOException.class);
 		}
 	}
 
