@@ -59,7 +59,7 @@ class EtcdOutageIntegrationTests {
 			// down for a measured 20 s, four lease TTLs: the lease is lost and registration retries many times
 			await().pollDelay(Duration.ofSeconds(20))
 				.atMost(Duration.ofSeconds(40))
-				.until(() -> "OUT_OF_SERVICE"
+				.until(() -> "UNKNOWN"
 					.equals(health(app).at("/components/etcdRegistration/status").asText()));
 			etcd.restart();
 			// gRPC reconnects with its own backoff, up to 2 minutes

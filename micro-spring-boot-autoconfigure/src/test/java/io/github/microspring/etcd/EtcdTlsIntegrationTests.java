@@ -103,7 +103,7 @@ class EtcdTlsIntegrationTests {
 	private static void assertRefusedWithTlsHint(ConfigurableApplicationContext app) throws Exception {
 		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
 			JsonNode registration = health(app).at("/components/etcdRegistration");
-			assertThat(registration.at("/status").asText()).isEqualTo("OUT_OF_SERVICE");
+			assertThat(registration.at("/status").asText()).isEqualTo("UNKNOWN");
 			assertThat(registration.at("/details/lastError").asText()).contains("micro.etcd.ssl.bundle")
 				.contains("micro.etcd.tls.*");
 		});
