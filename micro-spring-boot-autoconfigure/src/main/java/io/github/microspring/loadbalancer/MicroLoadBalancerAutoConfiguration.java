@@ -7,6 +7,7 @@ import java.util.List;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import io.github.microspring.discovery.DiscoveryAutoConfiguration;
+import io.github.microspring.discovery.EtcdCatalog;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -34,6 +35,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  * Makes {@link MicroReactorLoadBalancer} the load balancer of every service (unless the application
  * configures its own), with ejection of failing instances, version weights and Spring Cloud's zone, weight
  * and hint metadata, and turns on Spring Cloud LoadBalancer's retries on another instance with our defaults.
+ * Spring Cloud's instance suppliers and named configurations stay in place (see
+ * {@link MicroLoadBalancerClientConfiguration}).
  */
 @AutoConfiguration(after = DiscoveryAutoConfiguration.class,
 		afterName = "org.springframework.cloud.loadbalancer.config.LoadBalancerAutoConfiguration",
@@ -67,6 +70,11 @@ public class MicroLoadBalancerAutoConfiguration {
 	@ConditionalOnMissingBean
 	EjectionLifecycle microLoadBalancerEjectionLifecycle(Ejections ejections) {
 		return new EjectionLifecycle(ejections);
+	}
+
+	@Bean
+	static ConfigurationsCheck microLoadBalancerConfigurationsCheck(Environment environment) {
+		return new ConfigurationsCheck(environment);
 	}
 
 	@Bean
@@ -109,6 +117,21 @@ public class MicroLoadBalancerAutoConfiguration {
 		@ConditionalOnMissingBean
 		EjectionCounter microLoadBalancerEjectionCounter() {
 			return new EjectionCounter();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	static class ChoiceMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ChoiceCounter microLoadBalancerChoiceCounter(LoadBalancerProperties properties,
+				ObjectProvider<EtcdCatalog> catalog) {
+			ChoiceCounter counter = new ChoiceCounter(properties.getMetrics().isPerInstance());
+			catalog.ifAvailable((etcd) -> etcd.addListener(counter.instancePruner(etcd::getInstances)));
+			return counter;
 		}
 
 	}

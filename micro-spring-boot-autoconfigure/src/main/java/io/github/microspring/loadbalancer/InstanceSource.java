@@ -1,0 +1,99 @@
+package io.github.microspring.loadbalancer;
+
+import java.util.List;
+import java.util.function.Function;
+
+import reactor.core.publisher.Mono;
+
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.loadbalancer.Request;
+import org.springframework.cloud.loadbalancer.core.CachingServiceInstanceListSupplier;
+import org.springframework.cloud.loadbalancer.core.DelegatingServiceInstanceListSupplier;
+import org.springframework.cloud.loadbalancer.core.DiscoveryClientServiceInstanceListSupplier;
+import org.springframework.cloud.loadbalancer.core.RetryAwareServiceInstanceListSupplier;
+import org.springframework.cloud.loadbalancer.core.SelectedInstanceCallback;
+import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
+import org.springframework.lang.Nullable;
+
+/**
+ * Where the balancer of one service finds the instances to choose from.
+ */
+interface InstanceSource {
+
+	/**
+	 * The instances for one choice; empty when there is no list at all.
+	 */
+	Mono<List<ServiceInstance>> instances(Request<?> request);
+
+	/**
+	 * Told of the instance chosen from the last list, as Spring Cloud's suppliers that remember it
+	 * (same-instance preference) expect.
+	 */
+	default void chosen(ServiceInstance instance) {
+	}
+
+	/**
+	 * With etcd discovery on, the catalog read from memory on every choice, so a change seen by the watch is
+	 * seen by the very next call; a service the catalog does not hold goes through Spring Cloud's supplier
+	 * chain, where the other discovery clients answer behind Spring Cloud's cache. The chain alone decides when
+	 * it does more than discover and cache (a named configuration such as health-check, subset or
+	 * request-based-sticky-session, or a supplier of the application's own), or when etcd discovery is off.
+	 * @param serviceId the service
+	 * @param catalog instances by service from the etcd catalog, or {@code null} when etcd discovery is off
+	 * @param chain Spring Cloud's supplier for the service, or {@code null} when there is none
+	 */
+	static InstanceSource of(String serviceId, @Nullable Function<String, List<ServiceInstance>> catalog,
+			@Nullable ServiceInstanceListSupplier chain) {
+		if (catalog != null && (chain == null || discoversOnly(chain))) {
+			return new CatalogFirst(serviceId, catalog, chain);
+		}
+		if (chain != null) {
+			return new Chain(chain);
+		}
+		return (request) -> Mono.just(List.of());
+	}
+
+	/**
+	 * Whether the chain only asks the discovery clients, maybe behind a cache and leaving out the instance a
+	 * retry comes from (which the balancer does too): then the catalog gives the same list, fresher.
+	 */
+	static boolean discoversOnly(ServiceInstanceListSupplier chain) {
+		ServiceInstanceListSupplier link = chain;
+		while (link instanceof CachingServiceInstanceListSupplier
+				|| link instanceof RetryAwareServiceInstanceListSupplier) {
+			link = ((DelegatingServiceInstanceListSupplier) link).getDelegate();
+		}
+		return link instanceof DiscoveryClientServiceInstanceListSupplier;
+	}
+
+	record CatalogFirst(String serviceId, Function<String, List<ServiceInstance>> catalog,
+			@Nullable ServiceInstanceListSupplier others) implements InstanceSource {
+
+		@Override
+		public Mono<List<ServiceInstance>> instances(Request<?> request) {
+			List<ServiceInstance> instances = this.catalog.apply(this.serviceId);
+			if (!instances.isEmpty() || this.others == null) {
+				return Mono.just(instances);
+			}
+			return this.others.get(request).next();
+		}
+
+	}
+
+	record Chain(ServiceInstanceListSupplier chain) implements InstanceSource {
+
+		@Override
+		public Mono<List<ServiceInstance>> instances(Request<?> request) {
+			return this.chain.get(request).next();
+		}
+
+		@Override
+		public void chosen(ServiceInstance instance) {
+			if (this.chain instanceof SelectedInstanceCallback callback) {
+				callback.selectedServiceInstance(instance);
+			}
+		}
+
+	}
+
+}
