@@ -15,6 +15,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.LoadBalancerClientsProperties;
@@ -117,6 +118,59 @@ public class MicroLoadBalancerAutoConfiguration {
 		@ConditionalOnMissingBean
 		EjectionCounter microLoadBalancerEjectionCounter() {
 			return new EjectionCounter();
+		}
+
+	}
+
+	/**
+	 * For edge services: callers outside must not choose instances. Inside the mesh the headers stay, so that
+	 * a pin travels along the call chain.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBooleanProperty(name = "micro.loadbalancer.strip-inbound-headers")
+	@ConditionalOnWebApplication
+	static class InboundHeaderConfiguration {
+
+		@Bean
+		InboundHeaders microLoadBalancerInboundHeaders(LoadBalancerProperties properties, Environment environment) {
+			return InboundHeaders.of(properties.getVersionHeader(), environment);
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+		static class ServletConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean
+			InboundHeaderServletFilter microLoadBalancerInboundHeaderFilter(InboundHeaders headers) {
+				return new InboundHeaderServletFilter(headers);
+			}
+
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+		static class ReactiveConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean
+			InboundHeaderWebFilter microLoadBalancerInboundHeaderWebFilter(InboundHeaders headers) {
+				return new InboundHeaderWebFilter(headers);
+			}
+
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+		@ConditionalOnClass(name = "org.springframework.cloud.gateway.filter.GlobalFilter")
+		static class GatewayConfiguration {
+
+			@Bean
+			@ConditionalOnMissingBean
+			InboundHeaderGlobalFilter microLoadBalancerInboundHeaderGlobalFilter(InboundHeaders headers) {
+				return new InboundHeaderGlobalFilter(headers);
+			}
+
 		}
 
 	}
