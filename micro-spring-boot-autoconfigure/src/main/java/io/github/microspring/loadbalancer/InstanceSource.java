@@ -8,7 +8,6 @@ import reactor.core.publisher.Mono;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.Request;
 import org.springframework.cloud.loadbalancer.core.CachingServiceInstanceListSupplier;
-import org.springframework.cloud.loadbalancer.core.DelegatingServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.DiscoveryClientServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.RetryAwareServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.SelectedInstanceCallback;
@@ -44,24 +43,38 @@ interface InstanceSource {
 	 */
 	static InstanceSource of(String serviceId, @Nullable Function<String, List<ServiceInstance>> catalog,
 			@Nullable ServiceInstanceListSupplier chain) {
-		if (catalog != null && (chain == null || discoversOnly(chain))) {
-			return new CatalogFirst(serviceId, catalog, chain);
+		ServiceInstanceListSupplier suppliers = withoutRetryAwareness(chain);
+		if (catalog != null && (suppliers == null || discoversOnly(suppliers))) {
+			return new CatalogFirst(serviceId, catalog, suppliers);
 		}
-		if (chain != null) {
-			return new Chain(chain);
+		if (suppliers != null) {
+			return new Chain(suppliers);
 		}
 		return (request) -> Mono.just(List.of());
 	}
 
 	/**
-	 * Whether the chain only asks the discovery clients, maybe behind a cache and leaving out the instance a
-	 * retry comes from (which the balancer does too): then the catalog gives the same list, fresher.
+	 * The chain without the layer that leaves out the instance a retry comes from: the balancer does that
+	 * itself, and a list without it, different on every retry, would make the ejection engine forget that
+	 * instance's failures.
+	 */
+	@Nullable
+	private static ServiceInstanceListSupplier withoutRetryAwareness(@Nullable ServiceInstanceListSupplier chain) {
+		ServiceInstanceListSupplier link = chain;
+		while (link instanceof RetryAwareServiceInstanceListSupplier retryAware) {
+			link = retryAware.getDelegate();
+		}
+		return link;
+	}
+
+	/**
+	 * Whether the chain only asks the discovery clients, maybe behind a cache: then the catalog gives the same
+	 * list, fresher.
 	 */
 	static boolean discoversOnly(ServiceInstanceListSupplier chain) {
 		ServiceInstanceListSupplier link = chain;
-		while (link instanceof CachingServiceInstanceListSupplier
-				|| link instanceof RetryAwareServiceInstanceListSupplier) {
-			link = ((DelegatingServiceInstanceListSupplier) link).getDelegate();
+		while (link instanceof CachingServiceInstanceListSupplier caching) {
+			link = caching.getDelegate();
 		}
 		return link instanceof DiscoveryClientServiceInstanceListSupplier;
 	}

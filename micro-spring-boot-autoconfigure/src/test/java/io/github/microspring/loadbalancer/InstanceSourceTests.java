@@ -12,6 +12,9 @@ import reactor.core.publisher.Flux;
 import io.github.microspring.loadbalancer.TestInstances.InMemoryDiscoveryClient;
 
 import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.loadbalancer.DefaultRequest;
+import org.springframework.cloud.client.loadbalancer.Request;
+import org.springframework.cloud.client.loadbalancer.RetryableRequestContext;
 import org.springframework.cloud.client.loadbalancer.reactive.ReactiveLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.DelegatingServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.DiscoveryClientServiceInstanceListSupplier;
@@ -71,6 +74,15 @@ class InstanceSourceTests {
 		InstanceSource source = InstanceSource.of("svc", null, this.discovery);
 		assertThat(listed(source)).hasSize(2);
 		assertThat(this.others.calls).isOne();
+	}
+
+	@Test
+	void retryGetsTheWholeListAndTheBalancerLeavesThePreviousInstanceOut() {
+		List<ServiceInstance> all = instances("svc", 2);
+		this.others.set("svc", all);
+		InstanceSource source = InstanceSource.of("svc", null, this.discovery);
+		Request<RetryableRequestContext> retry = new DefaultRequest<>(new RetryableRequestContext(all.get(0)));
+		assertThat(source.instances(retry).block()).isEqualTo(all);
 	}
 
 	@Test
