@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.github.microspring.discovery.DiscoveryAutoConfiguration;
 import io.github.microspring.discovery.EtcdCatalog;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -24,6 +25,7 @@ import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancerRetryP
 import org.springframework.cloud.client.loadbalancer.reactive.ReactiveLoadBalancer;
 import org.springframework.cloud.client.loadbalancer.reactive.RetryableLoadBalancerExchangeFilterFunction;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
+import org.springframework.cloud.loadbalancer.cache.LoadBalancerCacheManager;
 import org.springframework.cloud.loadbalancer.config.LoadBalancerZoneConfig;
 import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
 import org.springframework.context.annotation.Bean;
@@ -118,6 +120,22 @@ public class MicroLoadBalancerAutoConfiguration {
 		@ConditionalOnMissingBean
 		EjectionCounter microLoadBalancerEjectionCounter() {
 			return new EjectionCounter();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.etcd.jetcd.Client")
+	@ConditionalOnBean(EtcdCatalog.class)
+	static class CatalogCacheConfiguration {
+
+		@Bean
+		CatalogCacheEviction microLoadBalancerCatalogCacheEviction(EtcdCatalog catalog, ListableBeanFactory beans) {
+			// Spring Cloud declares its cache manager as no autowiring candidate: looked up, as its suppliers do
+			CatalogCacheEviction eviction = new CatalogCacheEviction(
+					() -> beans.getBeanProvider(LoadBalancerCacheManager.class).getIfAvailable());
+			catalog.addListener(eviction);
+			return eviction;
 		}
 
 	}

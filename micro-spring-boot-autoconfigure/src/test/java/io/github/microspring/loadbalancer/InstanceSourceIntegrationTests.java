@@ -84,6 +84,29 @@ class InstanceSourceIntegrationTests {
 	}
 
 	@Test
+	void underANamedConfigurationACatalogChangeReachesSpringCloudsCachedListAtOnce() {
+		this.runner.withPropertyValues("spring.cloud.loadbalancer.configurations=zone-preference").run((context) -> {
+			EtcdCatalog catalog = context.getBean(EtcdCatalog.class);
+			LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
+			long lease = etcd.getLeaseClient().grant(30).get(5, TimeUnit.SECONDS).getID();
+			try {
+				EchoServer.register(etcd, "zoned", "first", 9001, lease);
+				await().atMost(Duration.ofSeconds(10)).until(() -> catalog.getInstances("zoned").size() == 1);
+				assertThat(choose(factory, "zoned").getInstanceId()).isEqualTo("first");
+
+				EchoServer.register(etcd, "zoned", "second", 9002, lease);
+				// well within the 35 s for which Spring Cloud's cache would keep the list of one
+				await().atMost(Duration.ofSeconds(5))
+					.until(() -> List.of(choose(factory, "zoned").getInstanceId(),
+							choose(factory, "zoned").getInstanceId()).contains("second"));
+			}
+			finally {
+				etcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+			}
+		});
+	}
+
+	@Test
 	void serviceOnlyAnotherDiscoveryClientKnowsIsReachable() {
 		this.runner.run((context) -> {
 			LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
