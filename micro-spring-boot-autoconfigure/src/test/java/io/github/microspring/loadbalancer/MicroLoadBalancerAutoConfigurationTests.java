@@ -100,6 +100,20 @@ class MicroLoadBalancerAutoConfigurationTests {
 	}
 
 	@Test
+	void balancesWithoutEtcdOnTheClasspath() {
+		this.runner.withClassLoader(new FilteredClassLoader("io.etcd.jetcd"))
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.run((context) -> {
+				this.discovery.set("svc", instances("svc", 2));
+				assertThat(context).hasSingleBean(ChoiceCounter.class);
+				LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
+				assertThat(List.of(choose(factory, "svc", ReactiveLoadBalancer.REQUEST).getInstanceId(),
+						choose(factory, "svc", ReactiveLoadBalancer.REQUEST).getInstanceId()))
+					.containsExactlyInAnyOrder("svc-0", "svc-1");
+			});
+	}
+
+	@Test
 	void disabledLeavesSpringCloudsRoundRobin() {
 		this.runner.withPropertyValues("micro.loadbalancer.enabled=false").run((context) -> {
 			assertThat(context).doesNotHaveBean(Ejections.class).doesNotHaveBean(LoadBalancerProperties.class);
