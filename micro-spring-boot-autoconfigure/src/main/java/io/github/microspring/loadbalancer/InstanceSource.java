@@ -25,6 +25,15 @@ interface InstanceSource {
 	Mono<List<ServiceInstance>> instances(Request<?> request);
 
 	/**
+	 * The instances for one choice when they are at hand without waiting, as the catalog's are, so that the
+	 * choice needs no pipeline of its own; otherwise {@code null}, and {@link #instances} fetches them.
+	 */
+	@Nullable
+	default List<ServiceInstance> instancesAtHand() {
+		return null;
+	}
+
+	/**
 	 * Told of the instance chosen from the last list, as Spring Cloud's suppliers that remember it
 	 * (same-instance preference) expect.
 	 */
@@ -50,7 +59,7 @@ interface InstanceSource {
 		if (suppliers != null) {
 			return new Chain(suppliers);
 		}
-		return (request) -> Mono.just(List.of());
+		return new CatalogFirst(serviceId, (service) -> List.of(), null);
 	}
 
 	/**
@@ -84,11 +93,15 @@ interface InstanceSource {
 
 		@Override
 		public Mono<List<ServiceInstance>> instances(Request<?> request) {
+			List<ServiceInstance> atHand = instancesAtHand();
+			return (atHand != null) ? Mono.just(atHand) : this.others.get(request).next();
+		}
+
+		@Override
+		@Nullable
+		public List<ServiceInstance> instancesAtHand() {
 			List<ServiceInstance> instances = this.catalog.apply(this.serviceId);
-			if (!instances.isEmpty() || this.others == null) {
-				return Mono.just(instances);
-			}
-			return this.others.get(request).next();
+			return (!instances.isEmpty() || this.others == null) ? instances : null;
 		}
 
 	}

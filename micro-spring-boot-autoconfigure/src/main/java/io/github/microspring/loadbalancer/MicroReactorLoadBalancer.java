@@ -49,8 +49,8 @@ public class MicroReactorLoadBalancer implements ReactorServiceInstanceLoadBalan
 
 	MicroReactorLoadBalancer(String serviceId, DiscoveryClient discoveryClient, InstanceSelector selector,
 			String versionHeader, String hintHeader, List<ChoiceListener> listeners) {
-		this(serviceId, (request) -> Mono.fromSupplier(() -> discoveryClient.getInstances(serviceId)), selector,
-				versionHeader, hintHeader, listeners);
+		this(serviceId, InstanceSource.of(serviceId, discoveryClient::getInstances, null), selector, versionHeader,
+				hintHeader, listeners);
 	}
 
 	MicroReactorLoadBalancer(String serviceId, InstanceSource source, InstanceSelector selector, String versionHeader,
@@ -67,9 +67,15 @@ public class MicroReactorLoadBalancer implements ReactorServiceInstanceLoadBalan
 	@Override
 	@SuppressWarnings("rawtypes")
 	public Mono<Response<ServiceInstance>> choose(Request request) {
-		return Mono.defer(() -> this.source.instances(request))
-			.map((instances) -> chooseNow(request, instances))
-			.defaultIfEmpty(new EmptyResponse());
+		return Mono.defer(() -> {
+			List<ServiceInstance> atHand = this.source.instancesAtHand();
+			if (atHand != null) {
+				return Mono.just(chooseNow(request, atHand));
+			}
+			return this.source.instances(request)
+				.map((instances) -> chooseNow(request, instances))
+				.defaultIfEmpty(new EmptyResponse());
+		});
 	}
 
 	@SuppressWarnings("rawtypes")
