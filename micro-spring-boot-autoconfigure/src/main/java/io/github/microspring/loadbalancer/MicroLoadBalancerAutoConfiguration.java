@@ -159,7 +159,6 @@ public class MicroLoadBalancerAutoConfiguration {
 		static class ServletConfiguration {
 
 			@Bean
-			@ConditionalOnMissingBean
 			InboundHeaderServletFilter microLoadBalancerInboundHeaderFilter(InboundHeaders headers) {
 				return new InboundHeaderServletFilter(headers);
 			}
@@ -171,7 +170,6 @@ public class MicroLoadBalancerAutoConfiguration {
 		static class ReactiveConfiguration {
 
 			@Bean
-			@ConditionalOnMissingBean
 			InboundHeaderWebFilter microLoadBalancerInboundHeaderWebFilter(InboundHeaders headers) {
 				return new InboundHeaderWebFilter(headers);
 			}
@@ -184,7 +182,6 @@ public class MicroLoadBalancerAutoConfiguration {
 		static class GatewayConfiguration {
 
 			@Bean
-			@ConditionalOnMissingBean
 			InboundHeaderGlobalFilter microLoadBalancerInboundHeaderGlobalFilter(InboundHeaders headers) {
 				return new InboundHeaderGlobalFilter(headers);
 			}
@@ -201,8 +198,11 @@ public class MicroLoadBalancerAutoConfiguration {
 		@ConditionalOnMissingBean
 		ChoiceCounter microLoadBalancerChoiceCounter(LoadBalancerProperties properties,
 				ObjectProvider<EtcdCatalog> catalog) {
-			ChoiceCounter counter = new ChoiceCounter(properties.getMetrics().isPerInstance());
-			catalog.ifAvailable((etcd) -> etcd.addListener(counter.instancePruner(etcd::getInstances)));
+			boolean perInstance = properties.getMetrics().isPerInstance();
+			ChoiceCounter counter = new ChoiceCounter(perInstance);
+			if (perInstance) {
+				catalog.ifAvailable((etcd) -> etcd.addListener(counter.instancePruner(etcd::getInstances)));
+			}
 			return counter;
 		}
 

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.etcd.jetcd.Client;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,6 +106,37 @@ class InstanceSourceIntegrationTests {
 				etcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
 			}
 		});
+	}
+
+	@Test
+	void instanceMeterLeavesWithItsInstance() {
+		this.runner.withPropertyValues("micro.loadbalancer.metrics.per-instance=true")
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.run((context) -> {
+				MeterRegistry meters = context.getBean(MeterRegistry.class);
+				context.getBean(ChoiceCounter.class).bindTo(meters);
+				EtcdCatalog catalog = context.getBean(EtcdCatalog.class);
+				LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
+				long stays = etcd.getLeaseClient().grant(30).get(5, TimeUnit.SECONDS).getID();
+				long leaves = etcd.getLeaseClient().grant(30).get(5, TimeUnit.SECONDS).getID();
+				try {
+					EchoServer.register(etcd, "metered", "stays", 9001, stays);
+					EchoServer.register(etcd, "metered", "leaves", 9002, leaves);
+					await().atMost(Duration.ofSeconds(10)).until(() -> catalog.getInstances("metered").size() == 2);
+					choose(factory, "metered");
+					choose(factory, "metered");
+					assertThat(meters.find(ChoiceCounter.INSTANCE_NAME).meters()).hasSize(2);
+
+					etcd.getLeaseClient().revoke(leaves).get(5, TimeUnit.SECONDS);
+					await().atMost(Duration.ofSeconds(10))
+						.until(() -> meters.find(ChoiceCounter.INSTANCE_NAME).meters().size() == 1);
+					assertThat(meters.get(ChoiceCounter.INSTANCE_NAME).counter().getId().getTag("instance"))
+						.isEqualTo("stays");
+				}
+				finally {
+					etcd.getLeaseClient().revoke(stays).get(5, TimeUnit.SECONDS);
+				}
+			});
 	}
 
 	@Test
