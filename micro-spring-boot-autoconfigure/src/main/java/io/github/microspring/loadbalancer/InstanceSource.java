@@ -25,6 +25,13 @@ interface InstanceSource {
 	Mono<List<ServiceInstance>> instances(Request<?> request);
 
 	/**
+	 * Whether {@link #instancesAtHand()} answers now, as the catalog does for the services it holds.
+	 */
+	default boolean isAtHand() {
+		return false;
+	}
+
+	/**
 	 * The instances for one choice when they are at hand without waiting, as the catalog's are, so that the
 	 * choice needs no pipeline of its own; otherwise {@code null}, and {@link #instances} fetches them.
 	 */
@@ -95,6 +102,11 @@ interface InstanceSource {
 		public Mono<List<ServiceInstance>> instances(Request<?> request) {
 			List<ServiceInstance> atHand = instancesAtHand();
 			return (atHand != null) ? Mono.just(atHand) : this.others.get(request).next();
+		}
+
+		@Override
+		public boolean isAtHand() {
+			return this.others == null || !this.catalog.apply(this.serviceId).isEmpty();
 		}
 
 		@Override

@@ -67,15 +67,17 @@ public class MicroReactorLoadBalancer implements ReactorServiceInstanceLoadBalan
 	@Override
 	@SuppressWarnings("rawtypes")
 	public Mono<Response<ServiceInstance>> choose(Request request) {
-		return Mono.defer(() -> {
-			List<ServiceInstance> atHand = this.source.instancesAtHand();
-			if (atHand != null) {
-				return Mono.just(chooseNow(request, atHand));
-			}
-			return this.source.instances(request)
-				.map((instances) -> chooseNow(request, instances))
-				.defaultIfEmpty(new EmptyResponse());
-		});
+		if (this.source.isAtHand()) {
+			// a supplier, which Reactor takes the value of without a subscription, as callers flatMap it; a
+			// service that left the catalog in between has no instance for this one call
+			return Mono.fromSupplier(() -> {
+				List<ServiceInstance> atHand = this.source.instancesAtHand();
+				return chooseNow(request, (atHand != null) ? atHand : List.of());
+			});
+		}
+		return Mono.defer(() -> this.source.instances(request))
+			.map((instances) -> chooseNow(request, instances))
+			.defaultIfEmpty(new EmptyResponse());
 	}
 
 	@SuppressWarnings("rawtypes")
