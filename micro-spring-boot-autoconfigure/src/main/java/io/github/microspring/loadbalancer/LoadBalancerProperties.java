@@ -39,9 +39,10 @@ public class LoadBalancerProperties {
 	private int maxEjectionPercent = 50;
 
 	/**
-	 * Share of traffic, in percent, per service and version, for example
-	 * comment-service.[1.0.0]=90 and comment-service.[1.1.0]=10. Versions come from the "version"
-	 * metadata of instances; instances of unlisted versions get no traffic.
+	 * Relative weight of traffic per service and version, for example comment-service.[1.0.0]=9 and
+	 * comment-service.[1.1.0]=1: a version gets its weight divided by the sum of the weights of the listed
+	 * versions that have instances. Versions come from the "version" metadata of instances; instances of
+	 * unlisted versions get no traffic.
 	 */
 	private Map<String, Map<String, Integer>> versionWeights = new LinkedHashMap<>();
 
@@ -55,6 +56,15 @@ public class LoadBalancerProperties {
 	 * call.
 	 */
 	private boolean fallbackToAll = true;
+
+	/**
+	 * Whether to remove the version header and Spring Cloud's hint headers from requests entering this
+	 * application, so that callers outside cannot choose instances; for edge services. Services inside the
+	 * mesh must keep them to pass a pin along.
+	 */
+	private boolean stripInboundHeaders = false;
+
+	private final Metrics metrics = new Metrics();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -118,6 +128,36 @@ public class LoadBalancerProperties {
 
 	public void setFallbackToAll(boolean fallbackToAll) {
 		this.fallbackToAll = fallbackToAll;
+	}
+
+	public boolean isStripInboundHeaders() {
+		return this.stripInboundHeaders;
+	}
+
+	public void setStripInboundHeaders(boolean stripInboundHeaders) {
+		this.stripInboundHeaders = stripInboundHeaders;
+	}
+
+	public Metrics getMetrics() {
+		return this.metrics;
+	}
+
+	public static class Metrics {
+
+		/**
+		 * Whether to count choices per instance as well as per service. Instance ids change with every
+		 * deploy; the meter of an instance is removed when it leaves the etcd catalog.
+		 */
+		private boolean perInstance = false;
+
+		public boolean isPerInstance() {
+			return this.perInstance;
+		}
+
+		public void setPerInstance(boolean perInstance) {
+			this.perInstance = perInstance;
+		}
+
 	}
 
 }

@@ -7,13 +7,16 @@ import java.util.List;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import io.github.microspring.discovery.DiscoveryAutoConfiguration;
+import io.github.microspring.discovery.EtcdCatalog;
 
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.LoadBalancerClientsProperties;
@@ -22,6 +25,7 @@ import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancerRetryP
 import org.springframework.cloud.client.loadbalancer.reactive.ReactiveLoadBalancer;
 import org.springframework.cloud.client.loadbalancer.reactive.RetryableLoadBalancerExchangeFilterFunction;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClients;
+import org.springframework.cloud.loadbalancer.cache.LoadBalancerCacheManager;
 import org.springframework.cloud.loadbalancer.config.LoadBalancerZoneConfig;
 import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
 import org.springframework.context.annotation.Bean;
@@ -34,6 +38,8 @@ import org.springframework.web.reactive.function.client.WebClient;
  * Makes {@link MicroReactorLoadBalancer} the load balancer of every service (unless the application
  * configures its own), with ejection of failing instances, version weights and Spring Cloud's zone, weight
  * and hint metadata, and turns on Spring Cloud LoadBalancer's retries on another instance with our defaults.
+ * Spring Cloud's instance suppliers and named configurations stay in place (see
+ * {@link MicroLoadBalancerClientConfiguration}).
  */
 @AutoConfiguration(after = DiscoveryAutoConfiguration.class,
 		afterName = "org.springframework.cloud.loadbalancer.config.LoadBalancerAutoConfiguration",
@@ -67,6 +73,11 @@ public class MicroLoadBalancerAutoConfiguration {
 	@ConditionalOnMissingBean
 	EjectionLifecycle microLoadBalancerEjectionLifecycle(Ejections ejections) {
 		return new EjectionLifecycle(ejections);
+	}
+
+	@Bean
+	static ConfigurationsCheck microLoadBalancerConfigurationsCheck(Environment environment) {
+		return new ConfigurationsCheck(environment);
 	}
 
 	@Bean
@@ -109,6 +120,90 @@ public class MicroLoadBalancerAutoConfiguration {
 		@ConditionalOnMissingBean
 		EjectionCounter microLoadBalancerEjectionCounter() {
 			return new EjectionCounter();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.etcd.jetcd.Client")
+	@ConditionalOnBean(EtcdCatalog.class)
+	static class CatalogCacheConfiguration {
+
+		@Bean
+		CatalogCacheEviction microLoadBalancerCatalogCacheEviction(EtcdCatalog catalog, ListableBeanFactory beans) {
+			// Spring Cloud declares its cache manager as no autowiring candidate: looked up, as its suppliers do
+			CatalogCacheEviction eviction = new CatalogCacheEviction(
+					() -> beans.getBeanProvider(LoadBalancerCacheManager.class).getIfAvailable());
+			catalog.addListener(eviction);
+			return eviction;
+		}
+
+	}
+
+	/**
+	 * For edge services: callers outside must not choose instances. Inside the mesh the headers stay, so that
+	 * a pin travels along the call chain.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBooleanProperty(name = "micro.loadbalancer.strip-inbound-headers")
+	@ConditionalOnWebApplication
+	static class InboundHeaderConfiguration {
+
+		@Bean
+		InboundHeaders microLoadBalancerInboundHeaders(LoadBalancerProperties properties, Environment environment) {
+			return InboundHeaders.of(properties.getVersionHeader(), environment);
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+		static class ServletConfiguration {
+
+			@Bean
+			InboundHeaderServletFilter microLoadBalancerInboundHeaderFilter(InboundHeaders headers) {
+				return new InboundHeaderServletFilter(headers);
+			}
+
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+		static class ReactiveConfiguration {
+
+			@Bean
+			InboundHeaderWebFilter microLoadBalancerInboundHeaderWebFilter(InboundHeaders headers) {
+				return new InboundHeaderWebFilter(headers);
+			}
+
+		}
+
+		@Configuration(proxyBeanMethods = false)
+		@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+		@ConditionalOnClass(name = "org.springframework.cloud.gateway.filter.GlobalFilter")
+		static class GatewayConfiguration {
+
+			@Bean
+			InboundHeaderGlobalFilter microLoadBalancerInboundHeaderGlobalFilter(InboundHeaders headers) {
+				return new InboundHeaderGlobalFilter(headers);
+			}
+
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	static class ChoiceMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ChoiceCounter microLoadBalancerChoiceCounter(LoadBalancerProperties properties,
+				ObjectProvider<EtcdCatalog> catalog) {
+			boolean perInstance = properties.getMetrics().isPerInstance();
+			ChoiceCounter counter = new ChoiceCounter(perInstance);
+			if (perInstance) {
+				catalog.ifAvailable((etcd) -> etcd.addListener(counter.instancePruner(etcd::getInstances)));
+			}
+			return counter;
 		}
 
 	}

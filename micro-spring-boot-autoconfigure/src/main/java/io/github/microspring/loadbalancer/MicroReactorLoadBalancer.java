@@ -19,11 +19,10 @@ import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBal
 import org.springframework.http.HttpHeaders;
 
 /**
- * Load balancer for one service that asks the discovery client for the instances on every choice: the
- * etcd catalog answers from memory, so a change seen by the watch is seen by the very next call, without
- * Spring Cloud's caching supplier in between. Reads the version pin and Spring Cloud's hint from the request
- * and leaves the choice to {@link InstanceSelector} (round robin, ejection, version weights, zone, weight,
- * hint).
+ * Load balancer for one service: takes the instances from its {@link InstanceSource} (the etcd catalog, read
+ * from memory on every choice, or Spring Cloud's supplier chain), reads the version pin and Spring Cloud's
+ * hint from the request and leaves the choice to {@link InstanceSelector} (round robin, ejection, version
+ * weights, zone, weight, hint).
  */
 public class MicroReactorLoadBalancer implements ReactorServiceInstanceLoadBalancer {
 
@@ -33,7 +32,7 @@ public class MicroReactorLoadBalancer implements ReactorServiceInstanceLoadBalan
 
 	private final String serviceId;
 
-	private final DiscoveryClient discoveryClient;
+	private final InstanceSource source;
 
 	private final InstanceSelector selector;
 
@@ -50,8 +49,14 @@ public class MicroReactorLoadBalancer implements ReactorServiceInstanceLoadBalan
 
 	MicroReactorLoadBalancer(String serviceId, DiscoveryClient discoveryClient, InstanceSelector selector,
 			String versionHeader, String hintHeader, List<ChoiceListener> listeners) {
+		this(serviceId, InstanceSource.of(serviceId, discoveryClient::getInstances, null), selector, versionHeader,
+				hintHeader, listeners);
+	}
+
+	MicroReactorLoadBalancer(String serviceId, InstanceSource source, InstanceSelector selector, String versionHeader,
+			String hintHeader, List<ChoiceListener> listeners) {
 		this.serviceId = serviceId;
-		this.discoveryClient = discoveryClient;
+		this.source = source;
 		this.selector = selector;
 		// HttpHeaders lowercases the name of every lookup; a name that is lowercase already is not copied
 		this.versionHeader = versionHeader.toLowerCase(Locale.ROOT);
@@ -62,12 +67,21 @@ public class MicroReactorLoadBalancer implements ReactorServiceInstanceLoadBalan
 	@Override
 	@SuppressWarnings("rawtypes")
 	public Mono<Response<ServiceInstance>> choose(Request request) {
-		return Mono.fromSupplier(() -> chooseNow(request));
+		if (this.source.isAtHand()) {
+			// a supplier, which Reactor takes the value of without a subscription, as callers flatMap it; a
+			// service that left the catalog in between has no instance for this one call
+			return Mono.fromSupplier(() -> {
+				List<ServiceInstance> atHand = this.source.instancesAtHand();
+				return chooseNow(request, (atHand != null) ? atHand : List.of());
+			});
+		}
+		return Mono.defer(() -> this.source.instances(request))
+			.map((instances) -> chooseNow(request, instances))
+			.defaultIfEmpty(new EmptyResponse());
 	}
 
 	@SuppressWarnings("rawtypes")
-	private Response<ServiceInstance> chooseNow(Request request) {
-		List<ServiceInstance> instances = this.discoveryClient.getInstances(this.serviceId);
+	private Response<ServiceInstance> chooseNow(Request request, List<ServiceInstance> instances) {
 		Object context = (request != null) ? request.getContext() : null;
 		ServiceInstance previous = (context instanceof RetryableRequestContext retry)
 				? retry.getPreviousServiceInstance() : null;
@@ -78,6 +92,7 @@ public class MicroReactorLoadBalancer implements ReactorServiceInstanceLoadBalan
 		if (chosen == null) {
 			return new EmptyResponse();
 		}
+		this.source.chosen(chosen);
 		for (ChoiceListener listener : this.listeners) {
 			listener.chosen(this.serviceId, chosen);
 		}

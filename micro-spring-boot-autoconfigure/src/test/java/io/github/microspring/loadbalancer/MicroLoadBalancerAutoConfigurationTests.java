@@ -1,11 +1,16 @@
 package io.github.microspring.loadbalancer;
 
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import reactor.core.publisher.Mono;
 
 import io.github.microspring.loadbalancer.TestInstances.InMemoryDiscoveryClient;
@@ -13,20 +18,29 @@ import io.github.microspring.loadbalancer.TestInstances.InMemoryDiscoveryClient;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
+import org.springframework.cloud.client.loadbalancer.DefaultRequest;
 import org.springframework.cloud.client.loadbalancer.EmptyResponse;
 import org.springframework.cloud.client.loadbalancer.LoadBalancerClientsProperties;
 import org.springframework.cloud.client.loadbalancer.LoadBalancerLifecycle;
 import org.springframework.cloud.client.loadbalancer.Request;
+import org.springframework.cloud.client.loadbalancer.RequestData;
+import org.springframework.cloud.client.loadbalancer.RequestDataContext;
 import org.springframework.cloud.client.loadbalancer.Response;
 import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancedExchangeFilterFunction;
 import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancerBeanPostProcessorAutoConfiguration;
+import org.springframework.cloud.client.loadbalancer.reactive.ReactiveLoadBalancer;
 import org.springframework.cloud.client.loadbalancer.reactive.ReactorLoadBalancerClientAutoConfiguration;
 import org.springframework.cloud.client.loadbalancer.reactive.ReactorLoadBalancerExchangeFilterFunction;
 import org.springframework.cloud.client.loadbalancer.reactive.RetryableLoadBalancerExchangeFilterFunction;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClient;
+import org.springframework.cloud.loadbalancer.cache.CaffeineBasedLoadBalancerCacheManager;
+import org.springframework.cloud.loadbalancer.cache.LoadBalancerCacheManager;
 import org.springframework.cloud.loadbalancer.config.LoadBalancerAutoConfiguration;
+import org.springframework.cloud.loadbalancer.config.LoadBalancerCacheAutoConfiguration;
 import org.springframework.cloud.loadbalancer.core.CachingServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.DelegatingServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.core.DiscoveryClientServiceInstanceListSupplier;
@@ -34,21 +48,29 @@ import org.springframework.cloud.loadbalancer.core.ReactorLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.RoundRobinLoadBalancer;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
+import org.springframework.cloud.loadbalancer.core.SubsetServiceInstanceListSupplier;
 import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.util.LinkedMultiValueMap;
 
+import static io.github.microspring.loadbalancer.TestInstances.instances;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * When our load balancer is the default and when it steps aside.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class MicroLoadBalancerAutoConfigurationTests {
+
+	private final InMemoryDiscoveryClient discovery = new InMemoryDiscoveryClient();
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(MicroLoadBalancerAutoConfiguration.class,
 				LoadBalancerAutoConfiguration.class))
-		.withBean(DiscoveryClient.class, InMemoryDiscoveryClient::new);
+		.withBean(DiscoveryClient.class, () -> this.discovery);
 
 	@Test
 	void isTheLoadBalancerOfEveryServiceByDefault() {
@@ -66,17 +88,29 @@ class MicroLoadBalancerAutoConfigurationTests {
 	}
 
 	@Test
-	void instanceListForOthersComesStraightFromTheDiscoveryClient() {
+	void springCloudsInstanceSupplierStays() {
 		this.runner.run((context) -> {
 			LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
-			ServiceInstanceListSupplier supplier = factory.getInstance("svc", ServiceInstanceListSupplier.class);
-			// Spring Cloud's retry configuration wraps ours to avoid the previous instance
-			while (supplier instanceof DelegatingServiceInstanceListSupplier delegating) {
-				assertThat(supplier).isNotInstanceOf(CachingServiceInstanceListSupplier.class);
-				supplier = delegating.getDelegate();
-			}
-			assertThat(supplier).isInstanceOf(DiscoveryClientServiceInstanceListSupplier.class);
+			assertThat(factory.getInstances("svc", ServiceInstanceListSupplier.class))
+				.containsKey("discoveryClientServiceInstanceListSupplier");
+			assertThat(chain(factory.getInstance("svc", ServiceInstanceListSupplier.class)))
+				.last()
+				.isInstanceOf(DiscoveryClientServiceInstanceListSupplier.class);
 		});
+	}
+
+	@Test
+	void balancesWithoutEtcdOnTheClasspath() {
+		this.runner.withClassLoader(new FilteredClassLoader("io.etcd.jetcd"))
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.run((context) -> {
+				this.discovery.set("svc", instances("svc", 2));
+				assertThat(context).hasSingleBean(ChoiceCounter.class);
+				LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
+				assertThat(List.of(choose(factory, "svc", ReactiveLoadBalancer.REQUEST).getInstanceId(),
+						choose(factory, "svc", ReactiveLoadBalancer.REQUEST).getInstanceId()))
+					.containsExactlyInAnyOrder("svc-0", "svc-1");
+			});
 	}
 
 	@Test
@@ -221,11 +255,122 @@ class MicroLoadBalancerAutoConfigurationTests {
 	}
 
 	@Test
-	void choicesAreCountedWhenMetricsArePresent() {
+	void choicesAreCountedPerServiceByDefault() {
 		this.runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run((context) -> {
+			MeterRegistry meters = context.getBean(MeterRegistry.class);
+			context.getBean(ChoiceCounter.class).bindTo(meters);
+			this.discovery.set("svc", instances("svc", 2));
 			LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
-			assertThat(factory.getInstances("svc", ChoiceListener.class)).hasSize(1);
+			for (int i = 0; i < 3; i++) {
+				choose(factory, "svc", ReactiveLoadBalancer.REQUEST);
+			}
+			assertThat(meters.get(ChoiceCounter.NAME).tags("service", "svc").counter().count()).isEqualTo(3);
+			assertThat(meters.find(ChoiceCounter.INSTANCE_NAME).meters()).isEmpty();
 		});
+	}
+
+	@Test
+	void choicesAreCountedPerInstanceWhenAsked() {
+		this.runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.withPropertyValues("micro.loadbalancer.metrics.per-instance=true")
+			.run((context) -> {
+				MeterRegistry meters = context.getBean(MeterRegistry.class);
+				context.getBean(ChoiceCounter.class).bindTo(meters);
+				this.discovery.set("svc", instances("svc", 2));
+				LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
+				for (int i = 0; i < 4; i++) {
+					choose(factory, "svc", ReactiveLoadBalancer.REQUEST);
+				}
+				assertThat(meters.get(ChoiceCounter.INSTANCE_NAME).tags("instance", "svc-0").counter().count())
+					.isEqualTo(2);
+			});
+	}
+
+	@Test
+	void namedConfigurationShapesTheInstanceList() {
+		this.runner
+			.withPropertyValues("spring.cloud.loadbalancer.configurations=subset",
+					"spring.cloud.loadbalancer.subset.size=2", "spring.cloud.loadbalancer.subset.instance-id=me")
+			.run((context) -> {
+				this.discovery.set("svc", instances("svc", 6));
+				LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
+				assertThat(chain(factory.getInstance("svc", ServiceInstanceListSupplier.class)))
+					.hasAtLeastOneElementOfType(SubsetServiceInstanceListSupplier.class);
+				Set<String> chosen = new HashSet<>();
+				for (int i = 0; i < 12; i++) {
+					chosen.add(choose(factory, "svc", ReactiveLoadBalancer.REQUEST).getInstanceId());
+				}
+				assertThat(chosen).hasSize(2);
+			});
+	}
+
+	@Test
+	void requestBasedStickySessionKeepsTheCallerOnItsInstance() {
+		this.runner.withPropertyValues("spring.cloud.loadbalancer.configurations=request-based-sticky-session")
+			.run((context) -> {
+				this.discovery.set("svc", instances("svc", 3));
+				LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
+				LinkedMultiValueMap<String, String> cookies = new LinkedMultiValueMap<>();
+				cookies.add("sc-lb-instance-id", "svc-2");
+				Request<RequestDataContext> sticky = new DefaultRequest<>(new RequestDataContext(new RequestData(
+						HttpMethod.GET, URI.create("http://svc/"), new HttpHeaders(), cookies, Map.of())));
+				for (int i = 0; i < 6; i++) {
+					assertThat(choose(factory, "svc", sticky).getInstanceId()).isEqualTo("svc-2");
+				}
+			});
+	}
+
+	@Test
+	void weightedConfigurationFailsStartupSayingWhy() {
+		this.runner.withPropertyValues("spring.cloud.loadbalancer.clients.svc.configurations=weighted")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("spring.cloud.loadbalancer.clients.svc.configurations=weighted")
+				.hasMessageContaining("weight"));
+	}
+
+	@Test
+	void withoutEtcdDiscoveryInstancesComeThroughSpringCloudsCacheNotOnEveryChoice() {
+		this.runner.withConfiguration(AutoConfigurations.of(LoadBalancerCacheAutoConfiguration.class))
+			.run((context) -> {
+				this.discovery.set("svc", instances("svc", 2));
+				LoadBalancerClientFactory factory = context.getBean(LoadBalancerClientFactory.class);
+				assertThat(chain(factory.getInstance("svc", ServiceInstanceListSupplier.class)))
+					.hasAtLeastOneElementOfType(CachingServiceInstanceListSupplier.class);
+				Set<String> chosen = new HashSet<>();
+				for (int i = 0; i < 6; i++) {
+					chosen.add(choose(factory, "svc", ReactiveLoadBalancer.REQUEST).getInstanceId());
+				}
+				assertThat(chosen).containsExactlyInAnyOrder("svc-0", "svc-1");
+				assertThat(this.discovery.calls).isOne();
+			});
+	}
+
+	@Test
+	void springCloudDoesNotWarnAboutItsDefaultCache(CapturedOutput output) {
+		this.runner.withConfiguration(AutoConfigurations.of(LoadBalancerCacheAutoConfiguration.class))
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBeanProvider(LoadBalancerCacheManager.class).getIfAvailable())
+					.isInstanceOf(CaffeineBasedLoadBalancerCacheManager.class);
+			});
+		assertThat(output).doesNotContain("working with the default cache");
+	}
+
+	private static ServiceInstance choose(LoadBalancerClientFactory factory, String serviceId, Request<?> request) {
+		Response<ServiceInstance> response = Mono.from(factory.getInstance(serviceId).choose(request)).block();
+		assertThat(response.hasServer()).isTrue();
+		return response.getServer();
+	}
+
+	private static List<ServiceInstanceListSupplier> chain(ServiceInstanceListSupplier supplier) {
+		List<ServiceInstanceListSupplier> chain = new ArrayList<>();
+		chain.add(supplier);
+		while (supplier instanceof DelegatingServiceInstanceListSupplier delegating) {
+			supplier = delegating.getDelegate();
+			chain.add(supplier);
+		}
+		return chain;
 	}
 
 	@Configuration(proxyBeanMethods = false)

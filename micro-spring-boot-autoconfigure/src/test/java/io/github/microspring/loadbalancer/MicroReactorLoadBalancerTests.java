@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.test.simple.SimpleSpan;
 import io.micrometer.tracing.test.simple.SimpleTracer;
@@ -140,21 +139,6 @@ class MicroReactorLoadBalancerTests {
 		choose(ReactiveLoadBalancer.REQUEST);
 		choose(ReactiveLoadBalancer.REQUEST);
 		assertThat(this.chosen).containsExactly("svc/svc-0", "svc/svc-0");
-	}
-
-	@Test
-	void choicesAreCountedPerInstance() {
-		SimpleMeterRegistry registry = new SimpleMeterRegistry();
-		ChoiceCounter counter = new ChoiceCounter(registry);
-		List<ServiceInstance> list = instances("svc", 2);
-		for (int i = 0; i < 3; i++) {
-			counter.chosen("svc", list.get(0));
-		}
-		counter.chosen("svc", list.get(1));
-		assertThat(registry.get(ChoiceCounter.NAME).tags("service", "svc", "instance", "svc-0").counter().count())
-			.isEqualTo(3);
-		assertThat(registry.get(ChoiceCounter.NAME).tags("service", "svc", "instance", "svc-1").counter().count())
-			.isEqualTo(1);
 	}
 
 	@Test

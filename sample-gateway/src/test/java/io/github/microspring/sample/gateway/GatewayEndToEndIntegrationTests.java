@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 
 import io.github.microspring.loadbalancer.MicroReactorLoadBalancer;
 import io.github.microspring.sample.comment.CommentServiceApplication;
@@ -25,8 +27,14 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
 import org.springframework.cloud.loadbalancer.support.LoadBalancerClientFactory;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.Ordered;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.web.server.ServerWebExchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -65,8 +73,8 @@ class GatewayEndToEndIntegrationTests {
 	static void start() {
 		String etcd = EtcdExtension.shared().endpoint();
 		int redis = RedisExtension.shared().port();
-		first = commentService(etcd, redis);
-		second = commentService(etcd, redis);
+		first = commentService(etcd, redis, "1.0.0");
+		second = commentService(etcd, redis, "1.1.0");
 		gateway = new SpringApplicationBuilder(GatewayApplication.class).web(WebApplicationType.REACTIVE)
 			.run("--server.port=0", "--micro.etcd.endpoints=" + etcd, "--spring.main.banner-mode=off");
 	}
@@ -116,6 +124,40 @@ class GatewayEndToEndIntegrationTests {
 		assertThat(services.get("gateway")).hasSize(1);
 	}
 
+	@Test
+	void callersOutsideCannotPinAVersionThroughTheGateway() throws Exception {
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> gateway.getBean(DiscoveryClient.class).getInstances("comment-service").size() == 2);
+		Set<String> routedTo = new HashSet<>();
+		for (int i = 0; i < 6; i++) {
+			HttpResponse<String> pinned = http.send(HttpRequest.newBuilder(uri(gateway, "/comments/pins"))
+				.header("X-Micro-Version", "1.1.0")
+				.header("X-SC-LB-Hint", "nowhere")
+				.build(), HttpResponse.BodyHandlers.ofString());
+			assertThat(pinned.statusCode()).as(pinned.body()).isEqualTo(200);
+			routedTo.add(json.readTree(pinned.body()).at("/instance").asText());
+		}
+		// the pin would send every call to the 1.1.0 instance
+		assertThat(routedTo).hasSize(2);
+	}
+
+	@Test
+	void gatewaysGlobalFilterRemovesTheVersionAndHintHeaders() {
+		GlobalFilter filter = gateway.getBean("microLoadBalancerInboundHeaderGlobalFilter", GlobalFilter.class);
+		assertThat(((Ordered) filter).getOrder())
+			.isLessThan(ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER);
+		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/comments/x")
+			.header("X-Micro-Version", "1.1.0")
+			.header("X-SC-LB-Hint", "blue")
+			.header("Accept", "application/json"));
+		AtomicReference<ServerWebExchange> routed = new AtomicReference<>();
+		filter.filter(exchange, (next) -> {
+			routed.set(next);
+			return Mono.empty();
+		}).block(Duration.ofSeconds(5));
+		assertThat(routed.get().getRequest().getHeaders().keySet()).containsExactly("Accept");
+	}
+
 	private static double routedChoices(MeterRegistry meters) {
 		return meters.find("micro.loadbalancer.choices")
 			.tag("service", "comment-service")
@@ -125,11 +167,12 @@ class GatewayEndToEndIntegrationTests {
 			.sum();
 	}
 
-	private static ConfigurableApplicationContext commentService(String etcd, int redis) {
+	private static ConfigurableApplicationContext commentService(String etcd, int redis, String version) {
 		return new SpringApplicationBuilder(CommentServiceApplication.class).web(WebApplicationType.SERVLET)
 			// arguments, so they win over the gateway's application.yml, which is on this classpath too
 			.run("--spring.application.name=comment-service", "--server.port=0", "--micro.etcd.endpoints=" + etcd,
 					"--spring.data.redis.port=" + redis, "--spring.main.banner-mode=off",
+					"--micro.registry.version=" + version, "--micro.loadbalancer.strip-inbound-headers=false",
 					// the gateway's jars share this test classpath; comment-service runs without them
 					"--spring.autoconfigure.exclude=" + String.join(",", GATEWAY_AUTO_CONFIGURATIONS));
 	}
