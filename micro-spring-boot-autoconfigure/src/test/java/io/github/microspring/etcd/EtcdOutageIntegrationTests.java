@@ -1,10 +1,5 @@
 package io.github.microspring.etcd;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,7 +7,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -24,9 +18,9 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import static io.github.microspring.etcd.RunningApplication.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -36,8 +30,6 @@ import static org.awaitility.Awaitility.await;
  */
 @ExtendWith(OutputCaptureExtension.class)
 class EtcdOutageIntegrationTests {
-
-	private static final ObjectMapper json = new ObjectMapper();
 
 	// Boot's console line: date, level, pid, "---", [application] [thread] [correlation], logger, ":"
 	private static final Pattern WARN_OR_ERROR = Pattern
@@ -104,15 +96,6 @@ class EtcdOutageIntegrationTests {
 		JsonNode health = health(app);
 		return "UP".equals(health.at("/components/etcdRegistration/status").asText())
 				&& "UP".equals(health.at("/components/etcdDiscovery/status").asText());
-	}
-
-	private static JsonNode health(ConfigurableApplicationContext context) throws IOException, InterruptedException {
-		int port = ((WebServerApplicationContext) context).getWebServer().getPort();
-		HttpResponse<String> response = HttpClient.newHttpClient()
-			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
-				.timeout(Duration.ofSeconds(5))
-				.build(), HttpResponse.BodyHandlers.ofString());
-		return json.readTree(response.body());
 	}
 
 	@SpringBootConfiguration

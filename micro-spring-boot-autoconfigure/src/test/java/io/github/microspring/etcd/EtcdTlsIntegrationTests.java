@@ -1,29 +1,24 @@
 package io.github.microspring.etcd;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.github.microspring.registry.EtcdRegistration;
+
 import io.github.microspring.test.etcd.EtcdServer;
 import io.github.microspring.test.etcd.EtcdTls;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import static io.github.microspring.etcd.RunningApplication.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -32,8 +27,6 @@ import static org.awaitility.Awaitility.await;
  * client certificates.
  */
 class EtcdTlsIntegrationTests {
-
-	private static final ObjectMapper json = new ObjectMapper();
 
 	private static EtcdTls tls;
 
@@ -118,15 +111,6 @@ class EtcdTlsIntegrationTests {
 					"management.endpoint.health.show-details=always", "spring.main.banner-mode=off")
 			.properties(extra)
 			.run();
-	}
-
-	static JsonNode health(ConfigurableApplicationContext context) throws IOException, InterruptedException {
-		int port = ((WebServerApplicationContext) context).getWebServer().getPort();
-		HttpResponse<String> response = HttpClient.newHttpClient()
-			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health"))
-				.timeout(Duration.ofSeconds(5))
-				.build(), HttpResponse.BodyHandlers.ofString());
-		return json.readTree(response.body());
 	}
 
 	@SpringBootConfiguration

@@ -29,7 +29,6 @@ import io.github.microspring.test.etcd.EtcdServer;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.boot.web.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
@@ -40,8 +39,11 @@ import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.context.annotation.Bean;
 
+import static io.github.microspring.etcd.RunningApplication.get;
+import static io.github.microspring.etcd.RunningApplication.port;
+import static io.github.microspring.etcd.RunningApplication.status;
+import static io.github.microspring.etcd.RunningApplication.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -240,34 +242,6 @@ class RegistrationApplicationIntegrationTests {
 				"micro.registry.lease-ttl=5s", "micro.registry.register-interval=1s",
 				"management.endpoints.web.exposure.include=health,catalog,metrics",
 				"management.endpoint.health.show-details=always", "spring.main.banner-mode=off" };
-	}
-
-	static String text(ConfigurableApplicationContext context, String path) throws IOException, InterruptedException {
-		return HttpClient.newHttpClient()
-			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(context) + path))
-				.timeout(Duration.ofSeconds(5))
-				.build(), HttpResponse.BodyHandlers.ofString())
-			.body();
-	}
-
-	static int status(ConfigurableApplicationContext context, String path) throws IOException, InterruptedException {
-		return HttpClient.newHttpClient()
-			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(context) + path))
-				.timeout(Duration.ofSeconds(5))
-				.build(), HttpResponse.BodyHandlers.discarding())
-			.statusCode();
-	}
-
-	static int port(ConfigurableApplicationContext context) {
-		return ((WebServerApplicationContext) context).getWebServer().getPort();
-	}
-
-	static JsonNode get(ConfigurableApplicationContext context, String path) throws IOException, InterruptedException {
-		HttpResponse<String> response = HttpClient.newHttpClient()
-			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(context) + path))
-				.timeout(Duration.ofSeconds(5))
-				.build(), HttpResponse.BodyHandlers.ofString());
-		return json.readTree(response.body());
 	}
 
 	@SpringBootConfiguration
