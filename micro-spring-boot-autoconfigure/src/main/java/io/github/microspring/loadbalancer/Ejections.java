@@ -16,6 +16,9 @@ import org.springframework.util.Assert;
  * (Mark/Reset): after {@code consecutiveFailures} failures an instance is ejected for a base time that
  * doubles on each repeat up to a maximum; a success resets it; an ejected instance returns by itself when
  * its time is up. Never more than {@code maxEjectionPercent} of a service's instances are ejected at once.
+ * <p>
+ * Instances are known by their instance id, else by host and port: Spring Cloud's simple discovery and
+ * others give none.
  */
 class Ejections {
 
@@ -60,7 +63,7 @@ class Ejections {
 		if (!service.instances.isEmpty()) {
 			Set<String> current = new HashSet<>();
 			for (ServiceInstance instance : instances) {
-				current.add(instance.getInstanceId());
+				current.add(keyOf(instance));
 			}
 			service.instances.keySet().retainAll(current);
 		}
@@ -69,7 +72,7 @@ class Ejections {
 	void recordSuccess(ServiceInstance instance) {
 		ServiceHealth service = this.services.get(instance.getServiceId());
 		if (service != null) {
-			InstanceHealth health = service.instances.get(instance.getInstanceId());
+			InstanceHealth health = service.instances.get(keyOf(instance));
 			if (health != null && (health.failures != 0 || health.ejections != 0)) {
 				// an answer to a call made just before the ejection must not cut it short
 				synchronized (service) {
@@ -84,8 +87,7 @@ class Ejections {
 
 	void recordFailure(ServiceInstance instance) {
 		ServiceHealth service = service(instance.getServiceId());
-		InstanceHealth health = service.instances.computeIfAbsent(instance.getInstanceId(),
-				(id) -> new InstanceHealth());
+		InstanceHealth health = service.instances.computeIfAbsent(keyOf(instance), (key) -> new InstanceHealth());
 		long ejectedFor;
 		synchronized (service) {
 			long now = this.clock.millis();
@@ -116,12 +118,27 @@ class Ejections {
 	}
 
 	boolean isEjected(ServiceInstance instance) {
-		ServiceHealth service = this.services.get(instance.getServiceId());
+		return isEjected(instance.getServiceId(), keyOf(instance));
+	}
+
+	/**
+	 * Whether the instance known by the given key ({@link #keyOf}) is ejected now.
+	 */
+	boolean isEjected(String serviceId, String key) {
+		ServiceHealth service = this.services.get(serviceId);
 		if (service == null) {
 			return false;
 		}
-		InstanceHealth health = service.instances.get(instance.getInstanceId());
+		InstanceHealth health = service.instances.get(key);
 		return health != null && health.ejectedUntil > this.clock.millis();
+	}
+
+	/**
+	 * The instance id, else host:port.
+	 */
+	static String keyOf(ServiceInstance instance) {
+		String id = instance.getInstanceId();
+		return (id != null) ? id : instance.getHost() + ":" + instance.getPort();
 	}
 
 	private ServiceHealth service(String serviceId) {
