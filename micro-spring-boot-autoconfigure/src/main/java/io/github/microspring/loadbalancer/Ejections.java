@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.util.Assert;
@@ -79,6 +80,7 @@ class Ejections {
 					if (health.ejectedUntil <= this.clock.millis()) {
 						health.failures = 0;
 						health.ejections = 0;
+						health.ejectedUntil = 0;
 					}
 				}
 			}
@@ -110,11 +112,20 @@ class Ejections {
 	}
 
 	/**
-	 * Whether any instance of the service may be ejected now; false is the fast path of every choice.
+	 * Whether any instance of the service is ejected now.
 	 */
 	boolean anyEjected(String serviceId) {
 		ServiceHealth service = this.services.get(serviceId);
-		return service != null && service.latestReturn != 0 && this.clock.millis() < service.latestReturn;
+		return service != null && service.latestReturn != 0 && !service.forgetReturnsBefore(this.clock.millis());
+	}
+
+	/**
+	 * Whether an instance of the service may be ejected, without reading the clock, which costs more than
+	 * a choice on some machines: false is the fast path of every choice.
+	 */
+	boolean mayAnyBeEjected(String serviceId) {
+		ServiceHealth service = this.services.get(serviceId);
+		return service != null && service.latestReturn != 0;
 	}
 
 	boolean isEjected(ServiceInstance instance) {
@@ -130,7 +141,15 @@ class Ejections {
 			return false;
 		}
 		InstanceHealth health = service.instances.get(key);
-		return health != null && health.ejectedUntil > this.clock.millis();
+		if (health == null || health.ejectedUntil == 0) {
+			return false;
+		}
+		long now = this.clock.millis();
+		if (health.ejectedUntil > now) {
+			return true;
+		}
+		service.forgetReturnsBefore(now);
+		return false;
 	}
 
 	/**
@@ -158,11 +177,28 @@ class Ejections {
 
 	private static final class ServiceHealth {
 
+		private static final AtomicLongFieldUpdater<ServiceHealth> LATEST_RETURN = AtomicLongFieldUpdater
+			.newUpdater(ServiceHealth.class, "latestReturn");
+
 		final Map<String, InstanceHealth> instances = new ConcurrentHashMap<>();
 
 		volatile int size;
 
+		/** When the last ejected instance returns; 0 once that has passed, so that choices skip the clock. */
 		volatile long latestReturn;
+
+		/**
+		 * @return whether every ejection has ended by the given time
+		 */
+		boolean forgetReturnsBefore(long now) {
+			long latest = this.latestReturn;
+			if (latest > now) {
+				return false;
+			}
+			// an ejection made meanwhile has changed the value and stays
+			LATEST_RETURN.compareAndSet(this, latest, 0);
+			return true;
+		}
 
 		boolean mayEjectOneMore(long now, int maxPercent) {
 			int ejected = 0;

@@ -114,7 +114,7 @@ class InstanceSelector {
 		Snapshot snapshot = state(serviceId).snapshot(serviceId, instances);
 		Scope[] scopes = snapshot.scopes(serviceId, pinnedVersion, this.fallbackToAll);
 		Group preferred = scopes[0].preferred(hint, snapshot);
-		boolean anyEjected = this.ejections.anyEjected(serviceId);
+		boolean anyEjected = this.ejections.mayAnyBeEjected(serviceId);
 		if (previous == null && !anyEjected) {
 			return preferred.next();
 		}
@@ -643,7 +643,9 @@ class InstanceSelector {
 				return false;
 			}
 			for (int i = 0; i < instances.size(); i++) {
-				if (this.source.get(i) != instances.get(i)) {
+				ServiceInstance known = this.source.get(i);
+				ServiceInstance given = instances.get(i);
+				if (known != given && (known == null || !known.equals(given))) {
 					return false;
 				}
 			}

@@ -409,8 +409,56 @@ class InstanceSelectorTests {
 	}
 
 	@Test
+	void choicesReadTheClockOnlyWhenTheyMeetAnEjectedInstance() {
+		AtomicInteger reads = new AtomicInteger();
+		java.time.Clock counting = new java.time.Clock() {
+
+			@Override
+			public java.time.ZoneId getZone() {
+				return InstanceSelectorTests.this.clock.getZone();
+			}
+
+			@Override
+			public java.time.Clock withZone(java.time.ZoneId zone) {
+				return this;
+			}
+
+			@Override
+			public java.time.Instant instant() {
+				reads.incrementAndGet();
+				return InstanceSelectorTests.this.clock.instant();
+			}
+
+		};
+		Ejections timed = new Ejections(counting, 3, Duration.ofSeconds(10), Duration.ofSeconds(60), 50,
+				(instance, duration) -> {
+				});
+		InstanceSelector selector = new InstanceSelector(timed, NO_WEIGHTS, true);
+		List<ServiceInstance> list = instances("svc", 1000);
+		selector.choose("svc", list, null, null);
+		for (int i = 0; i < 3; i++) {
+			timed.recordFailure(list.get(7));
+		}
+		reads.set(0);
+		for (int i = 0; i < 10_000; i++) {
+			assertThat(selector.choose("svc", list, null, null)).isNotEqualTo(list.get(7));
+		}
+		// the clock costs more than a choice on some machines: read once per pass over the ejected instance
+		assertThat(reads).hasValueLessThanOrEqualTo(20);
+		this.clock.advance(Duration.ofSeconds(10));
+		for (int i = 0; i < 2000; i++) {
+			selector.choose("svc", list, null, null);
+		}
+		reads.set(0);
+		for (int i = 0; i < 10_000; i++) {
+			selector.choose("svc", list, null, null);
+		}
+		assertThat(reads).hasValue(0);
+	}
+
+	@Test
 	void largeWeightsOnALargeListAreHonouredWithoutBuildingASequence() {
-		InstanceSelector selector = new InstanceSelector(this.ejections, NO_WEIGHTS, true);
+		InstanceSelector selector = new InstanceSelector(this.ejections, NO_WEIGHTS, true, null, () -> 0);
 		List<ServiceInstance> list = new ArrayList<>();
 		for (int i = 0; i < 20_000; i++) {
 			list.add(instance("svc", "svc-" + i, 8000 + i, Map.of("weight", (i == 0) ? "100" : "99")));
