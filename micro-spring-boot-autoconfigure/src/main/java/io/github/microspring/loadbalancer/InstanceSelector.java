@@ -1,7 +1,6 @@
 package io.github.microspring.loadbalancer;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -252,7 +251,9 @@ class InstanceSelector {
 
 		ServiceInstance next() {
 			// ignore the sign bit, so the position loops from 0 to MAX_VALUE
-			return this.members[indexAt(this.position.getAndIncrement() & Integer.MAX_VALUE)];
+			int position = this.position.getAndIncrement() & Integer.MAX_VALUE;
+			return (this.weights != null) ? this.weights.instanceAt(position)
+					: this.members[position % this.members.length];
 		}
 
 		/**
@@ -321,8 +322,8 @@ class InstanceSelector {
 	 * so a pass over all rounds gives each member as many slots as its weight. Position p is mapped to slot
 	 * p × stride mod total, with a stride near the golden ratio of the total and prime to it: a pass still
 	 * visits every slot once, and a heavy member's slots, which sit together in the last rounds, are spread
-	 * over the pass instead of coming in a burst. Picking a slot is a binary search over at most
-	 * {@link #MAX_WEIGHT} rounds.
+	 * over the pass instead of coming in a burst. The round of a slot is read from a table of at most 1024
+	 * buckets, then found in a step or two.
 	 */
 	private static final class Weights {
 
@@ -333,14 +334,34 @@ class InstanceSelector {
 		/** Member indexes, heaviest first, in list order among equals. */
 		final int[] order;
 
+		/** The members in that order. */
+		final ServiceInstance[] ordered;
+
 		/** First slot of each round, and the total at the end. */
 		final int[] roundStarts;
 
-		private Weights(int total, long stride, int[] order, int[] roundStarts) {
+		/** For each bucket of slots, the round of its first slot. */
+		final int[] bucketRounds;
+
+		final int bucketShift;
+
+		private Weights(int total, long stride, int[] order, ServiceInstance[] members, int[] roundStarts) {
 			this.total = total;
 			this.stride = stride;
 			this.order = order;
+			this.ordered = new ServiceInstance[order.length];
+			for (int i = 0; i < order.length; i++) {
+				this.ordered[i] = members[order[i]];
+			}
 			this.roundStarts = roundStarts;
+			this.bucketShift = Math.max(0, 32 - Integer.numberOfLeadingZeros(total - 1) - 10);
+			this.bucketRounds = new int[((total - 1) >> this.bucketShift) + 1];
+			for (int bucket = 0, round = 0; bucket < this.bucketRounds.length; bucket++) {
+				while (roundStarts[round + 1] <= (bucket << this.bucketShift)) {
+					round++;
+				}
+				this.bucketRounds[bucket] = round;
+			}
 		}
 
 		/**
@@ -385,16 +406,25 @@ class InstanceSelector {
 			while (gcd(stride, total) != 1) {
 				stride++;
 			}
-			return new Weights(total, stride, order, roundStarts);
+			return new Weights(total, stride, order, members, roundStarts);
 		}
 
+		/** Index in the members of the one at the given position. */
 		int indexAt(int position) {
+			return this.order[orderAt(position)];
+		}
+
+		ServiceInstance instanceAt(int position) {
+			return this.ordered[orderAt(position)];
+		}
+
+		private int orderAt(int position) {
 			int slot = (int) ((position % this.total) * this.stride % this.total);
-			int round = Arrays.binarySearch(this.roundStarts, slot);
-			if (round < 0) {
-				round = -round - 2;
+			int round = this.bucketRounds[slot >> this.bucketShift];
+			while (this.roundStarts[round + 1] <= slot) {
+				round++;
 			}
-			return this.order[slot - this.roundStarts[round]];
+			return slot - this.roundStarts[round];
 		}
 
 		private static long gcd(long a, long b) {
