@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
 /**
@@ -67,6 +68,14 @@ class Ejections {
 				current.add(keyOf(instance));
 			}
 			service.instances.keySet().retainAll(current);
+			synchronized (service) {
+				// without the instances that left, so that choices go back to their fast path when these return
+				long latest = 0;
+				for (InstanceHealth health : service.instances.values()) {
+					latest = Math.max(latest, health.ejectedUntil);
+				}
+				service.latestReturn = latest;
+			}
 		}
 	}
 
@@ -124,8 +133,17 @@ class Ejections {
 	 * a choice on some machines: false is the fast path of every choice.
 	 */
 	boolean mayAnyBeEjected(String serviceId) {
+		return mayBeEjected(serviceId) != null;
+	}
+
+	/**
+	 * The health of the service if an instance of it may be ejected, for {@link #isEjected(ServiceHealth,
+	 * String)}, else {@code null}; reads no clock.
+	 */
+	@Nullable
+	ServiceHealth mayBeEjected(String serviceId) {
 		ServiceHealth service = this.services.get(serviceId);
-		return service != null && service.latestReturn != 0;
+		return (service != null && service.latestReturn != 0) ? service : null;
 	}
 
 	boolean isEjected(ServiceInstance instance) {
@@ -137,9 +155,14 @@ class Ejections {
 	 */
 	boolean isEjected(String serviceId, String key) {
 		ServiceHealth service = this.services.get(serviceId);
-		if (service == null) {
-			return false;
-		}
+		return service != null && isEjected(service, key);
+	}
+
+	/**
+	 * Whether the instance known by the given key is ejected now; reads the clock only for an instance
+	 * that has been ejected.
+	 */
+	boolean isEjected(ServiceHealth service, String key) {
 		InstanceHealth health = service.instances.get(key);
 		if (health == null || health.ejectedUntil == 0) {
 			return false;
@@ -175,7 +198,7 @@ class Ejections {
 
 	}
 
-	private static final class ServiceHealth {
+	static final class ServiceHealth {
 
 		private static final AtomicLongFieldUpdater<ServiceHealth> LATEST_RETURN = AtomicLongFieldUpdater
 			.newUpdater(ServiceHealth.class, "latestReturn");

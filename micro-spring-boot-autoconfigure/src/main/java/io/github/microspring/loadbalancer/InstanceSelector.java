@@ -113,8 +113,8 @@ class InstanceSelector {
 		Snapshot snapshot = state(serviceId).snapshot(serviceId, instances);
 		Scope[] scopes = snapshot.scopes(serviceId, pinnedVersion, this.fallbackToAll);
 		Group preferred = scopes[0].preferred(hint, snapshot);
-		boolean anyEjected = this.ejections.mayAnyBeEjected(serviceId);
-		if (previous == null && !anyEjected) {
+		Ejections.ServiceHealth ejected = this.ejections.mayBeEjected(serviceId);
+		if (previous == null && ejected == null) {
 			return preferred.next();
 		}
 		String previousKey = (previous != null) ? Ejections.keyOf(previous) : null;
@@ -125,7 +125,7 @@ class InstanceSelector {
 					continue;
 				}
 				last = group;
-				ServiceInstance chosen = group.nextUsable(this.ejections, serviceId, previousKey, anyEjected);
+				ServiceInstance chosen = group.nextUsable(this.ejections, ejected, previousKey);
 				if (chosen != null) {
 					return chosen;
 				}
@@ -278,13 +278,13 @@ class InstanceSelector {
 		 * positions; {@code null} when none of them is.
 		 */
 		@Nullable
-		ServiceInstance nextUsable(Ejections ejections, String serviceId, @Nullable String previousKey,
-				boolean anyEjected) {
+		ServiceInstance nextUsable(Ejections ejections, @Nullable Ejections.ServiceHealth ejected,
+				@Nullable String previousKey) {
 			int start = this.position.getAndIncrement() & Integer.MAX_VALUE;
 			int probes = Math.min(this.length, PROBES);
 			for (int k = 0; k < probes; k++) {
 				int index = indexAt((start + k) & Integer.MAX_VALUE);
-				if (isUsable(index, ejections, serviceId, previousKey, anyEjected)) {
+				if (isUsable(index, ejections, ejected, previousKey)) {
 					if (k > 0) {
 						// the skipped positions count as served, so the usable members keep even shares
 						this.position.getAndAdd(k);
@@ -297,7 +297,7 @@ class InstanceSelector {
 				int first = start % this.members.length;
 				for (int k = 0; k < Math.min(this.members.length, PROBES); k++) {
 					int index = (first + k) % this.members.length;
-					if (isUsable(index, ejections, serviceId, previousKey, anyEjected)) {
+					if (isUsable(index, ejections, ejected, previousKey)) {
 						return this.members[index];
 					}
 				}
@@ -305,10 +305,10 @@ class InstanceSelector {
 			return null;
 		}
 
-		private boolean isUsable(int index, Ejections ejections, String serviceId, @Nullable String previousKey,
-				boolean anyEjected) {
+		private boolean isUsable(int index, Ejections ejections, @Nullable Ejections.ServiceHealth ejected,
+				@Nullable String previousKey) {
 			String key = this.keys[index];
-			return !key.equals(previousKey) && !(anyEjected && ejections.isEjected(serviceId, key));
+			return !key.equals(previousKey) && !(ejected != null && ejections.isEjected(ejected, key));
 		}
 
 		private int indexAt(int position) {

@@ -131,6 +131,19 @@ class EjectionsTests {
 	}
 
 	@Test
+	void noInstanceMayBeEjectedOnceTheEjectedOneLeftOrReturned() {
+		fail(this.node, 3);
+		assertThat(this.ejections.mayAnyBeEjected("svc")).isTrue();
+		this.ejections.instancesChanged("svc", this.list.subList(1, 4));
+		assertThat(this.ejections.mayAnyBeEjected("svc")).isFalse();
+		fail(this.list.get(1), 3);
+		assertThat(this.ejections.mayAnyBeEjected("svc")).isTrue();
+		this.clock.advance(Duration.ofSeconds(10));
+		assertThat(this.ejections.isEjected(this.list.get(1))).isFalse();
+		assertThat(this.ejections.mayAnyBeEjected("svc")).isFalse();
+	}
+
+	@Test
 	void instancesWithoutIdAreKeptApartByHostAndPort() {
 		ServiceInstance first = new DefaultServiceInstance(null, "simple", "127.0.0.1", 8000, false);
 		ServiceInstance second = new DefaultServiceInstance(null, "simple", "127.0.0.1", 8001, false);
