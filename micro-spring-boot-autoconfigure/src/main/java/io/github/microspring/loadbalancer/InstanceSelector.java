@@ -331,6 +331,9 @@ class InstanceSelector {
 
 		final long stride;
 
+		/** 1 / total. */
+		final double inverse;
+
 		/** Member indexes, heaviest first, in list order among equals. */
 		final int[] order;
 
@@ -348,6 +351,7 @@ class InstanceSelector {
 		private Weights(int total, long stride, int[] order, ServiceInstance[] members, int[] roundStarts) {
 			this.total = total;
 			this.stride = stride;
+			this.inverse = 1.0 / total;
 			this.order = order;
 			this.ordered = new ServiceInstance[order.length];
 			for (int i = 0; i < order.length; i++) {
@@ -419,7 +423,15 @@ class InstanceSelector {
 		}
 
 		private int orderAt(int position) {
-			int slot = (int) ((position % this.total) * this.stride % this.total);
+			long scaled = (position % this.total) * this.stride;
+			// the remainder by a multiplication in double, exact to one either way: a 64-bit division costs more
+			int slot = (int) (scaled - (long) (scaled * this.inverse) * this.total);
+			if (slot < 0) {
+				slot += this.total;
+			}
+			else if (slot >= this.total) {
+				slot -= this.total;
+			}
 			int round = this.bucketRounds[slot >> this.bucketShift];
 			while (this.roundStarts[round + 1] <= slot) {
 				round++;

@@ -473,6 +473,26 @@ class InstanceSelectorTests {
 	}
 
 	@Test
+	void weightsAreHonouredExactlyOverEachCycleWhateverTheStartingPosition() {
+		List<ServiceInstance> list = new ArrayList<>();
+		for (int i = 0; i < 997; i++) {
+			list.add(instance("svc", "svc-" + i, 8000 + i, Map.of("weight", String.valueOf(1 + i % 100))));
+		}
+		List<ServiceInstance> fixed = List.copyOf(list);
+		int total = 0;
+		for (int i = 0; i < 997; i++) {
+			total += 1 + i % 100;
+		}
+		for (int start : new int[] { 0, 12_345, Integer.MAX_VALUE - 3 * total }) {
+			InstanceSelector selector = new InstanceSelector(this.ejections, NO_WEIGHTS, true, null, () -> start);
+			Map<String, Integer> counts = count(selector, fixed, null, null, total);
+			for (int i = 0; i < 997; i++) {
+				assertThat(counts.get("svc-" + i)).isEqualTo(1 + i % 100);
+			}
+		}
+	}
+
+	@Test
 	void weightedChoicesAreSpreadRatherThanBunched() {
 		InstanceSelector selector = new InstanceSelector(this.ejections, NO_WEIGHTS, true, null, () -> 0);
 		List<ServiceInstance> list = new ArrayList<>();
