@@ -48,17 +48,24 @@ import org.springframework.util.LinkedMultiValueMap;
  * {@code Flux} (its caching supplier in steady state, the best case for it); ours asks a discovery client
  * that returns the same list object, as the etcd catalog does. Both are subscribed and blocked on, as a
  * client does. In this package because the balancer's constructor is package-private.
+ * <p>
+ * Shapes of the list: {@code plain}; {@code weighted} (every tenth instance has {@code weight=100});
+ * {@code ejected} (one instance ejected for the whole run); {@code zone} (we are in zone a, which holds
+ * the first third of the instances). Spring Cloud's balancer ignores all of these and goes round the list.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = { "-Xmx512m" })
 public class ChooseBenchmarks {
 
-	@Param({ "3", "30" })
+	@Param({ "3", "30", "10000" })
 	int instances;
+
+	@Param({ "plain", "weighted", "ejected", "zone" })
+	String shape;
 
 	private MicroReactorLoadBalancer ours;
 
@@ -70,8 +77,13 @@ public class ChooseBenchmarks {
 	public void setUp() {
 		List<ServiceInstance> list = new ArrayList<>();
 		for (int i = 0; i < this.instances; i++) {
-			list.add(new DefaultServiceInstance("svc-" + i, "svc", "10.0.0." + i, 8080, false,
-					Map.of("version", "1.0.0")));
+			Map<String, String> metadata = switch (this.shape) {
+				case "weighted" -> Map.of("version", "1.0.0", "weight", (i % 10 == 0) ? "100" : "1");
+				case "zone" -> Map.of("version", "1.0.0", "zone", (i < Math.max(1, this.instances / 3)) ? "a" : "b");
+				default -> Map.of("version", "1.0.0");
+			};
+			list.add(new DefaultServiceInstance("svc-" + i, "svc", "10.0." + (i / 250) + "." + (i % 250), 8080, false,
+					metadata));
 		}
 		List<ServiceInstance> fixed = List.copyOf(list);
 		DiscoveryClient discovery = new DiscoveryClient() {
@@ -92,11 +104,22 @@ public class ChooseBenchmarks {
 			}
 
 		};
-		Ejections ejections = new Ejections(Clock.systemUTC(), 3, Duration.ofSeconds(10), Duration.ofSeconds(60),
-				50, (instance, duration) -> {
+		// ejected for longer than the run
+		Ejections ejections = new Ejections(Clock.systemUTC(), 3, Duration.ofHours(1), Duration.ofHours(1), 50,
+				(instance, duration) -> {
 				});
-		this.ours = new MicroReactorLoadBalancer("svc", discovery, new InstanceSelector(ejections, Map.of(), true),
-				"X-Micro-Version", List.of());
+		InstanceSelector selector = new InstanceSelector(ejections, Map.of(), true,
+				"zone".equals(this.shape) ? "a" : null);
+		this.ours = new MicroReactorLoadBalancer("svc", discovery, selector, "X-Micro-Version", List.of());
+		if ("ejected".equals(this.shape)) {
+			selector.choose("svc", fixed, null, null);
+			for (int i = 0; i < 3; i++) {
+				ejections.recordFailure(fixed.get(1));
+			}
+			if (!ejections.isEjected(fixed.get(1))) {
+				throw new IllegalStateException("instance not ejected");
+			}
+		}
 		Flux<List<ServiceInstance>> ready = Flux.just(fixed);
 		DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
 		beans.registerSingleton("supplier", new ServiceInstanceListSupplier() {
@@ -138,27 +161,28 @@ public class ChooseBenchmarks {
 			.build();
 		Collection<RunResult> results = new Runner(options).run();
 		System.out.println();
-		System.out.printf("%-18s %10s %10s %10s%n", "benchmark", "instances", "ns/op", "B/op");
-		for (RunResult result : results) {
-			System.out.printf("%-18s %10s %10.1f %10.1f%n", result.getParams().getBenchmark().replaceAll(".*\\.", ""),
-					result.getParams().getParam("instances"), result.getPrimaryResult().getScore(),
-					allocation(result));
-		}
-		for (String size : new String[] { "3", "30" }) {
-			RunResult ours = find(results, "ours", size);
-			RunResult spring = find(results, "springRoundRobin", size);
-			if (ours != null && spring != null) {
-				System.out.printf("instances=%s  ours/spring: time %.2fx, allocation %.2fx%n", size,
-						ours.getPrimaryResult().getScore() / spring.getPrimaryResult().getScore(),
-						allocation(ours) / allocation(spring));
+		System.out.printf("%-9s %-9s %10s %10s %8s %8s %11s %11s%n", "instances", "shape", "ours ns", "spring ns",
+				"ours B", "spring B", "ratio time", "ratio bytes");
+		for (String size : new String[] { "3", "30", "10000" }) {
+			for (String shape : new String[] { "plain", "weighted", "ejected", "zone" }) {
+				RunResult ours = find(results, "ours", size, shape);
+				RunResult spring = find(results, "springRoundRobin", size, shape);
+				if (ours != null && spring != null) {
+					System.out.printf("%-9s %-9s %10.1f %10.1f %8.0f %8.0f %10.2fx %10.2fx%n", size, shape,
+							ours.getPrimaryResult().getScore(), spring.getPrimaryResult().getScore(),
+							allocation(ours), allocation(spring),
+							ours.getPrimaryResult().getScore() / spring.getPrimaryResult().getScore(),
+							allocation(ours) / allocation(spring));
+				}
 			}
 		}
 	}
 
-	private static RunResult find(Collection<RunResult> results, String method, String size) {
+	private static RunResult find(Collection<RunResult> results, String method, String size, String shape) {
 		return results.stream()
 			.filter((r) -> r.getParams().getBenchmark().endsWith("." + method)
-					&& size.equals(r.getParams().getParam("instances")))
+					&& size.equals(r.getParams().getParam("instances"))
+					&& shape.equals(r.getParams().getParam("shape")))
 			.findFirst()
 			.orElse(null);
 	}

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.lang.Nullable;
 import org.springframework.util.Assert;
 
 /**
@@ -16,6 +18,9 @@ import org.springframework.util.Assert;
  * (Mark/Reset): after {@code consecutiveFailures} failures an instance is ejected for a base time that
  * doubles on each repeat up to a maximum; a success resets it; an ejected instance returns by itself when
  * its time is up. Never more than {@code maxEjectionPercent} of a service's instances are ejected at once.
+ * <p>
+ * Instances are known by their instance id, else by host and port: Spring Cloud's simple discovery and
+ * others give none.
  */
 class Ejections {
 
@@ -60,22 +65,31 @@ class Ejections {
 		if (!service.instances.isEmpty()) {
 			Set<String> current = new HashSet<>();
 			for (ServiceInstance instance : instances) {
-				current.add(instance.getInstanceId());
+				current.add(keyOf(instance));
 			}
 			service.instances.keySet().retainAll(current);
+			synchronized (service) {
+				// without the instances that left, so that choices go back to their fast path when these return
+				long latest = 0;
+				for (InstanceHealth health : service.instances.values()) {
+					latest = Math.max(latest, health.ejectedUntil);
+				}
+				service.latestReturn = latest;
+			}
 		}
 	}
 
 	void recordSuccess(ServiceInstance instance) {
 		ServiceHealth service = this.services.get(instance.getServiceId());
 		if (service != null) {
-			InstanceHealth health = service.instances.get(instance.getInstanceId());
+			InstanceHealth health = service.instances.get(keyOf(instance));
 			if (health != null && (health.failures != 0 || health.ejections != 0)) {
 				// an answer to a call made just before the ejection must not cut it short
 				synchronized (service) {
 					if (health.ejectedUntil <= this.clock.millis()) {
 						health.failures = 0;
 						health.ejections = 0;
+						health.ejectedUntil = 0;
 					}
 				}
 			}
@@ -84,8 +98,7 @@ class Ejections {
 
 	void recordFailure(ServiceInstance instance) {
 		ServiceHealth service = service(instance.getServiceId());
-		InstanceHealth health = service.instances.computeIfAbsent(instance.getInstanceId(),
-				(id) -> new InstanceHealth());
+		InstanceHealth health = service.instances.computeIfAbsent(keyOf(instance), (key) -> new InstanceHealth());
 		long ejectedFor;
 		synchronized (service) {
 			long now = this.clock.millis();
@@ -108,20 +121,66 @@ class Ejections {
 	}
 
 	/**
-	 * Whether any instance of the service may be ejected now; false is the fast path of every choice.
+	 * Whether any instance of the service is ejected now.
 	 */
 	boolean anyEjected(String serviceId) {
 		ServiceHealth service = this.services.get(serviceId);
-		return service != null && service.latestReturn != 0 && this.clock.millis() < service.latestReturn;
+		return service != null && service.latestReturn != 0 && !service.forgetReturnsBefore(this.clock.millis());
+	}
+
+	/**
+	 * Whether an instance of the service may be ejected, without reading the clock, which costs more than
+	 * a choice on some machines: false is the fast path of every choice.
+	 */
+	boolean mayAnyBeEjected(String serviceId) {
+		return mayBeEjected(serviceId) != null;
+	}
+
+	/**
+	 * The health of the service if an instance of it may be ejected, for {@link #isEjected(ServiceHealth,
+	 * String)}, else {@code null}; reads no clock.
+	 */
+	@Nullable
+	ServiceHealth mayBeEjected(String serviceId) {
+		ServiceHealth service = this.services.get(serviceId);
+		return (service != null && service.latestReturn != 0) ? service : null;
 	}
 
 	boolean isEjected(ServiceInstance instance) {
-		ServiceHealth service = this.services.get(instance.getServiceId());
-		if (service == null) {
+		return isEjected(instance.getServiceId(), keyOf(instance));
+	}
+
+	/**
+	 * Whether the instance known by the given key ({@link #keyOf}) is ejected now.
+	 */
+	boolean isEjected(String serviceId, String key) {
+		ServiceHealth service = this.services.get(serviceId);
+		return service != null && isEjected(service, key);
+	}
+
+	/**
+	 * Whether the instance known by the given key is ejected now; reads the clock only for an instance
+	 * that has been ejected.
+	 */
+	boolean isEjected(ServiceHealth service, String key) {
+		InstanceHealth health = service.instances.get(key);
+		if (health == null || health.ejectedUntil == 0) {
 			return false;
 		}
-		InstanceHealth health = service.instances.get(instance.getInstanceId());
-		return health != null && health.ejectedUntil > this.clock.millis();
+		long now = this.clock.millis();
+		if (health.ejectedUntil > now) {
+			return true;
+		}
+		service.forgetReturnsBefore(now);
+		return false;
+	}
+
+	/**
+	 * The instance id, else host:port.
+	 */
+	static String keyOf(ServiceInstance instance) {
+		String id = instance.getInstanceId();
+		return (id != null) ? id : instance.getHost() + ":" + instance.getPort();
 	}
 
 	private ServiceHealth service(String serviceId) {
@@ -139,13 +198,30 @@ class Ejections {
 
 	}
 
-	private static final class ServiceHealth {
+	static final class ServiceHealth {
+
+		private static final AtomicLongFieldUpdater<ServiceHealth> LATEST_RETURN = AtomicLongFieldUpdater
+			.newUpdater(ServiceHealth.class, "latestReturn");
 
 		final Map<String, InstanceHealth> instances = new ConcurrentHashMap<>();
 
 		volatile int size;
 
+		/** When the last ejected instance returns; 0 once that has passed, so that choices skip the clock. */
 		volatile long latestReturn;
+
+		/**
+		 * @return whether every ejection has ended by the given time
+		 */
+		boolean forgetReturnsBefore(long now) {
+			long latest = this.latestReturn;
+			if (latest > now) {
+				return false;
+			}
+			// an ejection made meanwhile has changed the value and stays
+			LATEST_RETURN.compareAndSet(this, latest, 0);
+			return true;
+		}
 
 		boolean mayEjectOneMore(long now, int maxPercent) {
 			int ejected = 0;

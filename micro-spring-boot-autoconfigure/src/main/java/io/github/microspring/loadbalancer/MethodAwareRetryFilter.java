@@ -2,11 +2,16 @@ package io.github.microspring.loadbalancer;
 
 import java.net.ConnectException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.loadbalancer.DefaultResponse;
 import org.springframework.cloud.client.loadbalancer.LoadBalancerProperties;
+import org.springframework.cloud.client.loadbalancer.Request;
+import org.springframework.cloud.client.loadbalancer.Response;
+import org.springframework.cloud.client.loadbalancer.RetryableRequestContext;
 import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancedExchangeFilterFunction;
 import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancerClientRequestTransformer;
 import org.springframework.cloud.client.loadbalancer.reactive.LoadBalancerRetryContext;
@@ -25,6 +30,12 @@ import org.springframework.web.reactive.function.client.ExchangeFunction;
  * it; any other call only when the connection could not be made, because the request was not sent then.
  * Spring Cloud's filter alone retries every method on any {@link java.io.IOException} or timeout, which can
  * send a POST twice when the connection breaks after the request went out.
+ * <p>
+ * Spring Cloud's filter asks the balancer again for a retry on the same instance
+ * ({@code max-retries-on-same-service-instance}) as for one on the next instance, with the instance the
+ * retry comes from as the previous one, which our balancer leaves out. Here a retry on the same instance
+ * goes to that instance, as the blocking {@code RetryLoadBalancerInterceptor} does, and only a retry on the
+ * next instance asks the balancer.
  */
 class MethodAwareRetryFilter implements LoadBalancedExchangeFilterFunction {
 
@@ -37,11 +48,9 @@ class MethodAwareRetryFilter implements LoadBalancedExchangeFilterFunction {
 	MethodAwareRetryFilter(ReactiveLoadBalancer.Factory<ServiceInstance> loadBalancerFactory,
 			LoadBalancerRetryPolicy.Factory retryPolicies, List<LoadBalancerClientRequestTransformer> transformers) {
 		this.loadBalancerFactory = loadBalancerFactory;
-		this.idempotent = new RetryableLoadBalancerExchangeFilterFunction(retryPolicies, loadBalancerFactory,
-				transformers);
-		this.unsent = new RetryableLoadBalancerExchangeFilterFunction(
-				(serviceId) -> new ConnectFailuresOnly(retryPolicies.apply(serviceId)), loadBalancerFactory,
-				transformers);
+		this.idempotent = new SameInstanceRetries(retryPolicies, loadBalancerFactory, transformers);
+		this.unsent = new SameInstanceRetries((serviceId) -> new ConnectFailuresOnly(retryPolicies.apply(serviceId)),
+				loadBalancerFactory, transformers);
 	}
 
 	@Override
@@ -63,6 +72,34 @@ class MethodAwareRetryFilter implements LoadBalancedExchangeFilterFunction {
 			ReactiveLoadBalancer.Factory<ServiceInstance> loadBalancerFactory) {
 		return (serviceId) -> new RetryableExchangeFilterFunctionLoadBalancerRetryPolicy(
 				loadBalancerFactory.getProperties(serviceId));
+	}
+
+	/**
+	 * Spring Cloud's filter, which calls {@link #choose} once per instance and subscribes to what it returns
+	 * again for each retry on that instance: the first subscription asks the balancer, the later ones get
+	 * the instance it chose.
+	 */
+	static final class SameInstanceRetries extends RetryableLoadBalancerExchangeFilterFunction {
+
+		SameInstanceRetries(LoadBalancerRetryPolicy.Factory retryPolicies,
+				ReactiveLoadBalancer.Factory<ServiceInstance> loadBalancerFactory,
+				List<LoadBalancerClientRequestTransformer> transformers) {
+			super(retryPolicies, loadBalancerFactory, transformers);
+		}
+
+		@Override
+		protected Mono<Response<ServiceInstance>> choose(String serviceId, Request<RetryableRequestContext> request) {
+			Mono<Response<ServiceInstance>> choice = super.choose(serviceId, request);
+			AtomicBoolean chosen = new AtomicBoolean();
+			return Mono.defer(() -> {
+				ServiceInstance previous = request.getContext().getPreviousServiceInstance();
+				if (chosen.getAndSet(true) && previous != null) {
+					return Mono.just(new DefaultResponse(previous));
+				}
+				return choice;
+			});
+		}
+
 	}
 
 	/**

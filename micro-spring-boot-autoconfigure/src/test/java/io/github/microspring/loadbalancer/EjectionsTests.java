@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import io.github.microspring.loadbalancer.TestInstances.MutableClock;
 
+import org.springframework.cloud.client.DefaultServiceInstance;
 import org.springframework.cloud.client.ServiceInstance;
 
 import static io.github.microspring.loadbalancer.TestInstances.instances;
@@ -127,6 +128,34 @@ class EjectionsTests {
 				TestInstances.instance("svc", "svc-new", 9000)));
 		fail(this.list.get(2), 3);
 		assertThat(this.ejections.isEjected(this.list.get(2))).isTrue();
+	}
+
+	@Test
+	void noInstanceMayBeEjectedOnceTheEjectedOneLeftOrReturned() {
+		fail(this.node, 3);
+		assertThat(this.ejections.mayAnyBeEjected("svc")).isTrue();
+		this.ejections.instancesChanged("svc", this.list.subList(1, 4));
+		assertThat(this.ejections.mayAnyBeEjected("svc")).isFalse();
+		fail(this.list.get(1), 3);
+		assertThat(this.ejections.mayAnyBeEjected("svc")).isTrue();
+		this.clock.advance(Duration.ofSeconds(10));
+		assertThat(this.ejections.isEjected(this.list.get(1))).isFalse();
+		assertThat(this.ejections.mayAnyBeEjected("svc")).isFalse();
+	}
+
+	@Test
+	void instancesWithoutIdAreKeptApartByHostAndPort() {
+		ServiceInstance first = new DefaultServiceInstance(null, "simple", "127.0.0.1", 8000, false);
+		ServiceInstance second = new DefaultServiceInstance(null, "simple", "127.0.0.1", 8001, false);
+		this.ejections.instancesChanged("simple", List.of(first, second));
+		this.ejections.recordSuccess(first);
+		fail(first, 3);
+		assertThat(this.ejections.isEjected(first)).isTrue();
+		assertThat(this.ejections.isEjected(second)).isFalse();
+		assertThat(this.ejections.isEjected(new DefaultServiceInstance(null, "simple", "127.0.0.1", 8000, false)))
+			.isTrue();
+		this.ejections.instancesChanged("simple", List.of(second));
+		assertThat(this.ejections.isEjected(first)).isFalse();
 	}
 
 	@Test

@@ -1,6 +1,5 @@
 package io.github.microspring.loadbalancer;
 
-import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -269,27 +268,7 @@ class MicroLoadBalancerIntegrationTests {
 	}
 
 	private static Process launch(String endpoint, String service, String id, int port, Path logs) throws Exception {
-		File log = logs.resolve(id + ".log").toFile();
-		Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx64m", "-XX:TieredStopAtLevel=1", "-Dsun.net.httpserver.nodelay=true", "-cp", System.getProperty("java.class.path"),
-				EchoServer.class.getName(), endpoint, service, id, String.valueOf(port), "10")
-			.redirectErrorStream(true)
-			.redirectOutput(log)
-			.start();
-		ServerProcesses.track(process);
-		await().atMost(Duration.ofSeconds(30))
-			.until(() -> Files.readString(log.toPath()).contains("READY") || !process.isAlive());
-		assertThat(process.isAlive()).as(() -> readQuietly(log)).isTrue();
-		return process;
-	}
-
-	private static String readQuietly(File log) {
-		try {
-			return Files.readString(log.toPath());
-		}
-		catch (Exception ex) {
-			return ex.toString();
-		}
+		return EchoServer.launch(endpoint, service, id, port, logs, "1.0.0", "");
 	}
 
 	private static String get(String service) {

@@ -17,7 +17,7 @@ import io.grpc.stub.StreamObserver;
 /**
  * An HTTP server answering with its node id, registered in etcd as go-micro registers (JSON under a lease
  * kept alive), for the crash scenario to SIGKILL. Arguments: etcd endpoint, service, node id, port, lease
- * TTL in seconds.
+ * TTL in seconds, optionally node metadata as {@code key=value} pairs separated by commas.
  */
 public final class EchoProcess {
 
@@ -56,9 +56,16 @@ public final class EchoProcess {
 			}
 
 		});
+		StringBuilder metadata = new StringBuilder("\"protocol\":\"http\"");
+		if (args.length > 5 && !args[5].isEmpty()) {
+			for (String pair : args[5].split(",")) {
+				String[] keyValue = pair.split("=", 2);
+				metadata.append(",\"").append(keyValue[0]).append("\":\"").append(keyValue[1]).append('"');
+			}
+		}
 		String json = "{\"name\":\"" + service + "\",\"version\":\"1.0.0\",\"metadata\":{},\"endpoints\":[],"
 				+ "\"nodes\":[{\"id\":\"" + id + "\",\"address\":\"127.0.0.1:" + port
-				+ "\",\"metadata\":{\"protocol\":\"http\"}}]}";
+				+ "\",\"metadata\":{" + metadata + "}}]}";
 		client.getKVClient()
 			.put(bytes("/micro/registry/" + service + "/" + id), bytes(json),
 					PutOption.builder().withLeaseId(lease).build())
