@@ -42,6 +42,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import io.github.microspring.etcd.EtcdCalls;
+import io.github.microspring.etcd.EtcdReconnect;
 import io.github.microspring.registry.RegisteredKeyView;
 
 import org.springframework.cloud.client.ServiceInstance;
@@ -536,7 +537,10 @@ public class EtcdCatalog implements SmartLifecycle, RegisteredKeyView {
 
 	private void scheduleSync() {
 		long delay = EtcdCalls.backoffMillis(this.minBackoff, this.maxBackoff, this.attempt++);
-		schedule(this::sync, delay);
+		schedule(() -> {
+			EtcdReconnect.now(this.client);
+			sync();
+		}, delay);
 	}
 
 	private void scheduleResync() {

@@ -30,6 +30,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import io.github.microspring.etcd.EtcdCalls;
+import io.github.microspring.etcd.EtcdReconnect;
 import io.github.microspring.registry.RegisteredKeyView.Presence;
 
 /**
@@ -280,7 +281,10 @@ final class LeaseKeeper {
 	private void scheduleRetry() {
 		cancel(this.retry);
 		long delay = EtcdCalls.backoffMillis(FIRST_RETRY, this.registerInterval, this.attempt++);
-		this.retry = this.executor.schedule(this::register, delay, TimeUnit.MILLISECONDS);
+		this.retry = this.executor.schedule(() -> {
+			EtcdReconnect.now(this.client);
+			register();
+		}, delay, TimeUnit.MILLISECONDS);
 	}
 
 	private void check() {
@@ -290,6 +294,10 @@ final class LeaseKeeper {
 		if (this.clock.instant().isAfter(this.leaseDeadline)) {
 			leaseLost("its deadline passed without renewal");
 			return;
+		}
+		if (this.unreachableSince != null) {
+			// the lease may outlive a short outage: this check is then the retry
+			EtcdReconnect.now(this.client);
 		}
 		RegisteredKeyView keyView = this.view.get();
 		Presence presence = (keyView != null) ? keyView.presence(this.key, this.leaseId) : Presence.UNKNOWN;
