@@ -23,13 +23,10 @@ import io.github.microspring.test.ServerProcesses;
 import io.github.microspring.test.etcd.EtcdExtension;
 import io.github.microspring.test.etcd.EtcdServer;
 
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -56,7 +53,7 @@ class MicroLoadBalancerIntegrationTests {
 	@BeforeAll
 	static void startClientApplication(EtcdServer server) {
 		etcd = Client.builder().endpoints(server.endpoint()).build();
-		application = new SpringApplicationBuilder(ClientApplication.class)
+		application = new SpringApplicationBuilder(LoadBalancedCaller.Application.class)
 			.properties("spring.application.name=lb-client", "spring.main.web-application-type=none",
 					"spring.main.banner-mode=off", "micro.etcd.endpoints=" + server.endpoint(),
 					"micro.registry.enabled=false")
@@ -199,7 +196,7 @@ class MicroLoadBalancerIntegrationTests {
 			throws Exception {
 		int[] ports = FreePorts.take(3);
 		List<Process> processes = new ArrayList<>();
-		try (ConfigurableApplicationContext noRetries = new SpringApplicationBuilder(ClientApplication.class)
+		try (ConfigurableApplicationContext noRetries = new SpringApplicationBuilder(LoadBalancedCaller.Application.class)
 			.properties("spring.application.name=lb-client-no-retries", "spring.main.web-application-type=none",
 					"spring.main.banner-mode=off", "micro.etcd.endpoints=" + server.endpoint(),
 					"micro.registry.enabled=false", "spring.cloud.loadbalancer.retry.enabled=false",
@@ -273,24 +270,6 @@ class MicroLoadBalancerIntegrationTests {
 
 	private static String get(String service) {
 		return web.get().uri("http://" + service + "/").retrieve().bodyToMono(String.class).block(Duration.ofSeconds(5));
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration
-	static class ClientApplication {
-
-		@Bean
-		@LoadBalanced
-		WebClient.Builder loadBalancedWebClientBuilder() {
-			return WebClient.builder();
-		}
-
-		@Bean
-		@LoadBalanced
-		RestClient.Builder loadBalancedRestClientBuilder() {
-			return RestClient.builder();
-		}
-
 	}
 
 }

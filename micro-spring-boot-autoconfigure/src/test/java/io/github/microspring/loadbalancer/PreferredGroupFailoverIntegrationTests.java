@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -19,16 +18,13 @@ import io.github.microspring.test.ServerProcesses;
 import io.github.microspring.test.etcd.EtcdExtension;
 import io.github.microspring.test.etcd.EtcdServer;
 
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
-import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.reactive.function.client.WebClient;
 
+import static io.github.microspring.loadbalancer.LoadBalancedCaller.calls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -52,7 +48,7 @@ class PreferredGroupFailoverIntegrationTests {
 
 	@BeforeAll
 	static void startCallerInZoneA(EtcdServer server) {
-		application = new SpringApplicationBuilder(ClientApplication.class)
+		application = new SpringApplicationBuilder(LoadBalancedCaller.Application.class)
 			.properties("spring.application.name=zone-a-client", "spring.main.web-application-type=none",
 					"spring.main.banner-mode=off", "micro.etcd.endpoints=" + server.endpoint(),
 					"micro.registry.enabled=false", "spring.cloud.loadbalancer.zone=a")
@@ -143,42 +139,6 @@ class PreferredGroupFailoverIntegrationTests {
 			processes.add(EchoServer.launch(server.endpoint(), service, "node-" + i, ports[i], logs, spec[0], spec[1]));
 		}
 		await().atMost(Duration.ofSeconds(10)).until(() -> discovery.getInstances(service).size() == specs.length);
-	}
-
-	/**
-	 * Sequential calls; answers counted by node, failures under "failed".
-	 */
-	private static Map<String, Integer> calls(Supplier<String> call, int count) {
-		Map<String, Integer> answers = new HashMap<>();
-		for (int i = 0; i < count; i++) {
-			String answer;
-			try {
-				answer = call.get();
-			}
-			catch (RuntimeException ex) {
-				answer = "failed";
-			}
-			answers.merge(answer, 1, Integer::sum);
-		}
-		return answers;
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration
-	static class ClientApplication {
-
-		@Bean
-		@LoadBalanced
-		WebClient.Builder loadBalancedWebClientBuilder() {
-			return WebClient.builder();
-		}
-
-		@Bean
-		@LoadBalanced
-		RestClient.Builder loadBalancedRestClientBuilder() {
-			return RestClient.builder();
-		}
-
 	}
 
 }

@@ -19,13 +19,9 @@ import io.github.microspring.test.FreePorts;
 import io.github.microspring.test.etcd.EtcdExtension;
 import io.github.microspring.test.etcd.EtcdServer;
 
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
-import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -70,7 +66,7 @@ class RetryTargetIntegrationTests {
 			properties.add(retry + "max-retries-on-next-service-instance=1");
 			properties.add(retry + "retryable-status-codes=503");
 		}
-		application = new SpringApplicationBuilder(ClientApplication.class).properties(properties.toArray(new String[0]))
+		application = new SpringApplicationBuilder(LoadBalancedCaller.Application.class).properties(properties.toArray(new String[0]))
 			.run();
 		DiscoveryClient discovery = application.getBean(DiscoveryClient.class);
 		await().atMost(Duration.ofSeconds(10))
@@ -134,24 +130,6 @@ class RetryTargetIntegrationTests {
 		});
 		server.start();
 		return server;
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration
-	static class ClientApplication {
-
-		@Bean
-		@LoadBalanced
-		WebClient.Builder loadBalancedWebClientBuilder() {
-			return WebClient.builder();
-		}
-
-		@Bean
-		@LoadBalanced
-		RestClient.Builder loadBalancedRestClientBuilder() {
-			return RestClient.builder();
-		}
-
 	}
 
 }

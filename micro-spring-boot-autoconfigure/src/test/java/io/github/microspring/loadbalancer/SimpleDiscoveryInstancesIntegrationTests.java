@@ -1,9 +1,7 @@
 package io.github.microspring.loadbalancer;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
@@ -13,16 +11,13 @@ import io.github.microspring.test.FreePorts;
 import io.github.microspring.test.etcd.EtcdExtension;
 import io.github.microspring.test.etcd.EtcdServer;
 
-import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.cloud.client.DefaultServiceInstance;
-import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.reactive.function.client.WebClient;
 
+import static io.github.microspring.loadbalancer.LoadBalancedCaller.calls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -39,7 +34,7 @@ class SimpleDiscoveryInstancesIntegrationTests {
 		HttpServer first = EchoServer.start("first", ports[0]);
 		HttpServer second = EchoServer.start("second", ports[1]);
 		// nothing listens on ports[2]: calls to it are refused
-		try (ConfigurableApplicationContext application = new SpringApplicationBuilder(ClientApplication.class)
+		try (ConfigurableApplicationContext application = new SpringApplicationBuilder(LoadBalancedCaller.Application.class)
 			.properties("spring.application.name=simple-client", "spring.main.web-application-type=none",
 					"spring.main.banner-mode=off", "micro.etcd.endpoints=" + server.endpoint(),
 					"micro.registry.enabled=false",
@@ -68,39 +63,6 @@ class SimpleDiscoveryInstancesIntegrationTests {
 			first.stop(0);
 			second.stop(0);
 		}
-	}
-
-	private static Map<String, Integer> calls(Supplier<String> call, int count) {
-		Map<String, Integer> answers = new HashMap<>();
-		for (int i = 0; i < count; i++) {
-			String answer;
-			try {
-				answer = call.get();
-			}
-			catch (RuntimeException ex) {
-				answer = "failed";
-			}
-			answers.merge(answer, 1, Integer::sum);
-		}
-		return answers;
-	}
-
-	@SpringBootConfiguration
-	@EnableAutoConfiguration
-	static class ClientApplication {
-
-		@Bean
-		@LoadBalanced
-		WebClient.Builder loadBalancedWebClientBuilder() {
-			return WebClient.builder();
-		}
-
-		@Bean
-		@LoadBalanced
-		RestClient.Builder loadBalancedRestClientBuilder() {
-			return RestClient.builder();
-		}
-
 	}
 
 }
