@@ -58,7 +58,7 @@ class ChoiceCounter implements ChoiceListener, MeterBinder {
 		}
 		service.increment();
 		if (this.perInstance) {
-			instanceCounter(registry, serviceId, keyOf(instance)).increment();
+			instanceCounter(registry, serviceId, Ejections.keyOf(instance)).increment();
 		}
 	}
 
@@ -89,7 +89,7 @@ class ChoiceCounter implements ChoiceListener, MeterBinder {
 		}
 		Set<String> keys = new HashSet<>();
 		for (ServiceInstance instance : current) {
-			keys.add(keyOf(instance));
+			keys.add(Ejections.keyOf(instance));
 		}
 		service.entrySet().removeIf((entry) -> {
 			if (keys.contains(entry.getKey())) {
@@ -106,11 +106,6 @@ class ChoiceCounter implements ChoiceListener, MeterBinder {
 	 */
 	CatalogListener instancePruner(Function<String, List<ServiceInstance>> catalog) {
 		return (revision, services) -> services.forEach((service) -> instancesChanged(service, catalog.apply(service)));
-	}
-
-	private static String keyOf(ServiceInstance instance) {
-		return (instance.getInstanceId() != null) ? instance.getInstanceId()
-				: instance.getHost() + ":" + instance.getPort();
 	}
 
 }
