@@ -36,29 +36,14 @@ public final class OutageScenario {
 	}
 
 	public static void main(String[] args) throws Exception {
-		Map<String, Integer> options = new TreeMap<>(Map.of("outage", 120, "recovery", 10));
-		// exec:exec may hand all options over as one argument
-		for (String option : String.join(" ", args).trim().split("\\s+")) {
-			String[] kv = option.split("=");
-			if (kv.length == 2) {
-				options.put(kv[0], Integer.parseInt(kv[1]));
-			}
-			else if (!option.isEmpty()) {
-				throw new IllegalArgumentException("expected name=seconds, such as outage=120, not '" + option + "'");
-			}
-		}
+		Map<String, Integer> options = options(args, Map.of("outage", 120, "recovery", 10));
 		int outage = options.get("outage");
 		int recovery = options.get("recovery");
 		System.out.printf("machine: %d cores, %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
 				System.getProperty("os.name"), System.getProperty("java.version"));
 		Path log = Files.createTempFile("outage-app", ".log");
 		try (EtcdServer etcd = EtcdServer.start()) {
-			Process app = ServerProcesses.track(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-				.toString(), "-Xmx256m", "-Dlogging.config=classpath:outage-logback.xml", "-cp",
-					System.getProperty("java.class.path"), Application.class.getName(), etcd.endpoint())
-				.redirectErrorStream(true)
-				.redirectOutput(log.toFile())
-				.start());
+			Process app = startApplication(etcd.endpoint(), log);
 			try {
 				if (!awaitLine(log, 0, "Registered /micro/registry/outage/", Duration.ofSeconds(60))) {
 					throw new IllegalStateException("not registered within 60 s; see " + log);
@@ -103,6 +88,37 @@ public final class OutageScenario {
 		System.exit(0);
 	}
 
+	/**
+	 * The scenario's options: {@code name=number} pairs over the defaults; exec:exec may hand them all over as
+	 * one argument.
+	 */
+	static Map<String, Integer> options(String[] args, Map<String, Integer> defaults) {
+		Map<String, Integer> options = new TreeMap<>(defaults);
+		for (String option : String.join(" ", args).trim().split("\\s+")) {
+			String[] kv = option.split("=");
+			if (kv.length == 2) {
+				options.put(kv[0], Integer.parseInt(kv[1]));
+			}
+			else if (!option.isEmpty()) {
+				throw new IllegalArgumentException("expected name=number, such as " + defaults.keySet().iterator().next()
+						+ "=" + defaults.values().iterator().next() + ", not '" + option + "'");
+			}
+		}
+		return options;
+	}
+
+	/**
+	 * Starts {@link Application} in its own JVM against the given etcd, its output going to the given file.
+	 */
+	static Process startApplication(String etcdEndpoint, Path log) throws IOException {
+		return ServerProcesses.track(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+			.toString(), "-Xmx256m", "-Dlogging.config=classpath:outage-logback.xml", "-cp",
+				System.getProperty("java.class.path"), Application.class.getName(), etcdEndpoint)
+			.redirectErrorStream(true)
+			.redirectOutput(log.toFile())
+			.start());
+	}
+
 	private static Map<String, Integer> count(List<String> lines) {
 		Map<String, Integer> counts = new TreeMap<>();
 		for (String line : lines) {
@@ -122,7 +138,7 @@ public final class OutageScenario {
 		return new ArrayList<>(Files.readAllLines(log));
 	}
 
-	private static boolean awaitLine(Path log, int from, String text, Duration timeout) throws Exception {
+	static boolean awaitLine(Path log, int from, String text, Duration timeout) throws Exception {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		while (lines(log).stream().skip(from).noneMatch((line) -> line.contains(text))) {
 			if (System.nanoTime() > deadline) {

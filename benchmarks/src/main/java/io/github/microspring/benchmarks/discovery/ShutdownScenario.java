@@ -26,16 +26,7 @@ public final class ShutdownScenario {
 	}
 
 	public static void main(String[] args) throws Exception {
-		Map<String, Integer> options = new TreeMap<>(Map.of("runs", 3, "down", 5));
-		for (String option : String.join(" ", args).trim().split("\\s+")) {
-			String[] kv = option.split("=");
-			if (kv.length == 2) {
-				options.put(kv[0], Integer.parseInt(kv[1]));
-			}
-			else if (!option.isEmpty()) {
-				throw new IllegalArgumentException("expected name=number, such as runs=3, not '" + option + "'");
-			}
-		}
+		Map<String, Integer> options = OutageScenario.options(args, Map.of("runs", 3, "down", 5));
 		int runs = options.get("runs");
 		int down = options.get("down");
 		System.out.printf("machine: %d cores, %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
@@ -58,14 +49,9 @@ public final class ShutdownScenario {
 
 	private static double shutdownSeconds(EtcdServer etcd, String mode, int down) throws Exception {
 		Path log = Files.createTempFile("shutdown-app", ".log");
-		Process app = ServerProcesses.track(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
-			.toString(), "-Xmx256m", "-Dlogging.config=classpath:outage-logback.xml", "-cp",
-				System.getProperty("java.class.path"), OutageScenario.Application.class.getName(), etcd.endpoint())
-			.redirectErrorStream(true)
-			.redirectOutput(log.toFile())
-			.start());
+		Process app = OutageScenario.startApplication(etcd.endpoint(), log);
 		try {
-			if (!awaitLine(log, "Registered /micro/registry/outage/", Duration.ofSeconds(60))) {
+			if (!OutageScenario.awaitLine(log, 0, "Registered /micro/registry/outage/", Duration.ofSeconds(60))) {
 				throw new IllegalStateException("not registered within 60 s; see " + log);
 			}
 			if (mode.contains("killed")) {
@@ -101,17 +87,6 @@ public final class ShutdownScenario {
 	private static double median(List<Double> values) {
 		List<Double> sorted = values.stream().sorted().toList();
 		return sorted.get(sorted.size() / 2);
-	}
-
-	private static boolean awaitLine(Path log, String text, Duration timeout) throws Exception {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		while (Files.readAllLines(log).stream().noneMatch((line) -> line.contains(text))) {
-			if (System.nanoTime() > deadline) {
-				return false;
-			}
-			TimeUnit.MILLISECONDS.sleep(100);
-		}
-		return true;
 	}
 
 }
