@@ -2,6 +2,8 @@ package io.github.microspring.test.kafka;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -360,15 +362,21 @@ public final class KafkaServer implements AutoCloseable {
 	}
 
 	private void awaitReady() {
-		Map<String, Object> config = clientConfig();
-		config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
-		config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000);
-		config.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200);
-		try (Admin admin = Admin.create(config)) {
-			Awaitility.await("Kafka broker " + bootstrapServers() + " ready")
+		try {
+			// the admin client logs a WARN per refused connection: wait for the listener first
+			Awaitility.await("Kafka broker " + bootstrapServers() + " listening")
 				.atMost(READY_TIMEOUT)
 				.pollInterval(Duration.ofMillis(100))
-				.until(() -> serves(admin));
+				.until(this::listens);
+			Map<String, Object> config = clientConfig();
+			config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+			config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 2000);
+			try (Admin admin = Admin.create(config)) {
+				Awaitility.await("Kafka broker " + bootstrapServers() + " ready")
+					.atMost(READY_TIMEOUT)
+					.pollInterval(Duration.ofMillis(100))
+					.until(() -> serves(admin));
+			}
 		}
 		catch (ConditionTimeoutException ex) {
 			throw new IllegalStateException("Kafka broker not ready within " + READY_TIMEOUT.toSeconds() + " s:\n"
@@ -376,16 +384,31 @@ public final class KafkaServer implements AutoCloseable {
 		}
 	}
 
-	private boolean serves(Admin admin) throws InterruptedException {
-		if (!this.process.isAlive()) {
-			throw new IllegalStateException("Kafka broker exited with " + this.process.exitValue() + ":\n"
-					+ ServerBinaries.tail(this.log));
+	private boolean listens() {
+		requireAlive();
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("127.0.0.1", this.port), 500);
+			return true;
 		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	private boolean serves(Admin admin) throws InterruptedException {
+		requireAlive();
 		try {
 			return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
 		}
 		catch (ExecutionException | TimeoutException ex) {
 			return false;
+		}
+	}
+
+	private void requireAlive() {
+		if (!this.process.isAlive()) {
+			throw new IllegalStateException("Kafka broker exited with " + this.process.exitValue() + ":\n"
+					+ ServerBinaries.tail(this.log));
 		}
 	}
 
