@@ -83,7 +83,7 @@ if [ ! -s "$tools/kafka.classpath" ] || [ micro-spring-boot-test/pom.xml -nt "$t
 	say "resolving the Kafka jars and zipkin-server $zipkin_version"
 	mkdir -p "$tools"
 	./mvnw -q -B -pl micro-spring-boot-test dependency:build-classpath dependency:copy \
-		-Dmdep.outputFile="$tools/kafka.classpath" -Dmdep.includeScope=runtime \
+		-Dmdep.outputFile="$tools/kafka.classpath" -DincludeScope=runtime \
 		-Dartifact="io.zipkin:zipkin-server:$zipkin_version:jar:exec" -DoutputDirectory="$tools"
 fi
 kafka_cp=$(cat "$tools/kafka.classpath")
