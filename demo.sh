@@ -137,11 +137,12 @@ cat >"$work/kafka/logback.xml" <<'EOF'
 </configuration>
 EOF
 small_jvm=(-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData)
-kafka_java() { java "${small_jvm[@]}" -Dlogback.configurationFile="$PWD/$work/kafka/logback.xml" -cp "$kafka_cp" "$@"; }
+# an array, not a function: a function sent to the background runs in a subshell whose PID is not java's
+kafka_java=(java "${small_jvm[@]}" -Dlogback.configurationFile="$PWD/$work/kafka/logback.xml" -cp "$kafka_cp")
 cluster_id=$(python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
-kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$work/kafka/server.properties" >"$work/kafka.log" 2>&1 \
+"${kafka_java[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$work/kafka/server.properties" >"$work/kafka.log" 2>&1 \
 	|| { echo "Kafka storage format failed:" >&2; tail -20 "$work/kafka.log" >&2; exit 1; }
-kafka_java kafka.Kafka "$work/kafka/server.properties" >>"$work/kafka.log" 2>&1 &
+"${kafka_java[@]}" kafka.Kafka "$work/kafka/server.properties" >>"$work/kafka.log" 2>&1 &
 kafka_pid=$!
 pids+=($!)
 java "${small_jvm[@]}" -jar "$zipkin_jar" "--armeria.ports[0].port=$zipkin_port" "--armeria.ports[0].ip=127.0.0.1" \
@@ -205,9 +206,9 @@ in_etcd() { # instance id: whether its key is in etcd
 
 # --- the steps
 kafka_up() {
-	kafka_java demo/KafkaTopic.java send "$kafka" demo-check "hello from demo.sh" 2>>"$work/kafka-tool.log" || return 1
+	"${kafka_java[@]}" demo/KafkaTopic.java send "$kafka" demo-check "hello from demo.sh" 2>>"$work/kafka-tool.log" || return 1
 	local count
-	count=$(kafka_java demo/KafkaTopic.java count "$kafka" demo-check 20 2>>"$work/kafka-tool.log")
+	count=$("${kafka_java[@]}" demo/KafkaTopic.java count "$kafka" demo-check 20 2>>"$work/kafka-tool.log")
 	info "broker $kafka (KRaft, pid $kafka_pid): a record sent to topic demo-check, $count read back"
 	[ "$count" = 1 ]
 }
@@ -269,6 +270,10 @@ kill_instance() {
 	result=$(calls 50 /articles/demo) || return 1
 	read -r ok failed <<<"$(head -1 <<<"$result")"
 	info "$ok succeeded, $failed failed (retries on the next instance, then ejection of the dead one)"
+	instances | python3 -c '
+import json,sys
+for i in json.load(sys.stdin)["services"]["comment-service"]:
+    if i["instanceId"] == sys.argv[1]: print("  until its lease expires discovery still lists it; ejected:", i["ejected"])' "$killed_id" || true
 	[ "$failed" = 0 ]
 }
 leaves_etcd() {
