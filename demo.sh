@@ -163,6 +163,12 @@ start_comment() { # port, version
 	pids+=($!)
 	comment_pids[$1]=$!
 }
+stop_comment() { # port: SIGTERM (graceful: it leaves etcd first) and wait for the process to end
+	local pid=${comment_pids[$1]}
+	kill "$pid" 2>/dev/null || true
+	for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	return 1
+}
 say "two comment-service 1.0.0 instances on :$c1 and :$c2, the gateway on $gateway"
 start_comment "$c1" 1.0.0
 start_comment "$c2" 1.0.0

@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 
 import io.github.microspring.test.FreePorts;
@@ -83,16 +84,21 @@ public final class SamplesScenario {
 			}
 		}
 		System.out.println();
-		System.out.printf("%-22s %-34s %-26s %-22s %-22s%n", "", "requests/s (runs)", "comment-service start-up",
-				"RSS ready", "RSS after load");
 		for (Mode mode : List.of(plain, starter)) {
-			System.out.printf("%-22s %-34s %-26s %-22s %-22s%n", mode.name,
-					summary(mode, (r) -> r.requestsPerSecond, "%.0f"), summary(mode, (r) -> r.startSeconds, "%.2f s"),
-					summary(mode, (r) -> r.rssReadyMb, "%.0f MB"), summary(mode, (r) -> r.rssLoadedMb, "%.0f MB"));
+			System.out.println(mode.name + ":");
+			System.out.println("  requests/s                    " + summary(mode, (r) -> r.requestsPerSecond, "%.0f"));
+			System.out.println("  gateway CPU ms per request    " + summary(mode, (r) -> r.gatewayCpuPerRequest, "%.2f"));
+			System.out.println("  comment CPU ms per request    " + summary(mode, (r) -> r.commentCpuPerRequest, "%.2f"));
+			System.out.println("  comment-service start-up      " + summary(mode, (r) -> r.startSeconds, "%.2f s"));
+			System.out.println("  comment-service RSS ready     " + summary(mode, (r) -> r.rssReadyMb, "%.0f MB"));
+			System.out.println("  comment-service RSS loaded    " + summary(mode, (r) -> r.rssLoadedMb, "%.0f MB"));
 		}
 		double ratio = median(starter, (r) -> r.requestsPerSecond) / median(plain, (r) -> r.requestsPerSecond);
-		System.out.printf("%nwith / without the starter: %.1f %% of the requests per second; start-up %+.2f s; "
-				+ "RSS %+.0f MB ready, %+.0f MB after load%n", 100 * ratio,
+		double cpuRatio = (median(plain, (r) -> r.gatewayCpuPerRequest + r.commentCpuPerRequest))
+				/ median(starter, (r) -> r.gatewayCpuPerRequest + r.commentCpuPerRequest);
+		System.out.printf("%nwith / without the starter: %.1f %% of the requests per second (%.1f %% by CPU per request, "
+				+ "gateway and comment-service together); start-up %+.2f s; RSS %+.0f MB ready, %+.0f MB after load%n",
+				100 * ratio, 100 * cpuRatio,
 				median(starter, (r) -> r.startSeconds) - median(plain, (r) -> r.startSeconds),
 				median(starter, (r) -> r.rssReadyMb) - median(plain, (r) -> r.rssReadyMb),
 				median(starter, (r) -> r.rssLoadedMb) - median(plain, (r) -> r.rssLoadedMb));
@@ -124,7 +130,12 @@ public final class SamplesScenario {
 			String url = "http://127.0.0.1:" + ports[1] + "/articles/" + article;
 			awaitOk(gateway, url, logs);
 			wrk(wrk, url, options, options.get("warmup"));
+			double commentCpu = cpuMillis(comment.pid());
+			double gatewayCpu = cpuMillis(gateway.pid());
 			Result result = parse(wrk(wrk, url, options, options.get("duration")));
+			// CPU time per request holds still on a shared machine, where requests per second do not
+			result.commentCpuPerRequest = (cpuMillis(comment.pid()) - commentCpu) / result.requests;
+			result.gatewayCpuPerRequest = (cpuMillis(gateway.pid()) - gatewayCpu) / result.requests;
 			result.startSeconds = startSeconds;
 			result.rssReadyMb = rssReady;
 			result.rssLoadedMb = rssMb(comment.pid());
@@ -155,6 +166,7 @@ public final class SamplesScenario {
 	private static Result parse(String wrk) {
 		Result result = new Result();
 		result.requestsPerSecond = Double.parseDouble(find(wrk, "Requests/sec:\\s+([\\d.]+)", "0"));
+		result.requests = Long.parseLong(find(wrk, "(\\d+) requests in", "0"));
 		result.p99 = find(wrk, "\\s99%\\s+(\\S+)", "?");
 		result.errors = Long.parseLong(find(wrk, "Non-2xx or 3xx responses: (\\d+)", "0"));
 		Matcher socket = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
@@ -211,6 +223,16 @@ public final class SamplesScenario {
 		if (answer.statusCode() != 201) {
 			throw new IllegalStateException("POST " + url + " answered " + answer.statusCode() + ": " + answer.body());
 		}
+	}
+
+	/**
+	 * User and system CPU time the process has used, from {@code /proc/<pid>/stat} (clock ticks of 10 ms).
+	 */
+	private static double cpuMillis(long pid) throws IOException {
+		String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+		// fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15
+		String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+		return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10.0;
 	}
 
 	private static double rssMb(long pid) throws IOException {
@@ -278,13 +300,13 @@ public final class SamplesScenario {
 		return options;
 	}
 
-	private static double median(Mode mode, java.util.function.ToDoubleFunction<Result> figure) {
+	private static double median(Mode mode, ToDoubleFunction<Result> figure) {
 		double[] values = mode.results.stream().mapToDouble(figure).sorted().toArray();
 		int middle = values.length / 2;
 		return (values.length % 2 == 1) ? values[middle] : (values[middle - 1] + values[middle]) / 2;
 	}
 
-	private static String summary(Mode mode, java.util.function.ToDoubleFunction<Result> figure, String format) {
+	private static String summary(Mode mode, ToDoubleFunction<Result> figure, String format) {
 		return String.format(format, median(mode, figure)) + " (" + mode.results.stream()
 			.map((result) -> String.format(format.replace(" s", "").replace(" MB", ""), figure.applyAsDouble(result)))
 			.collect(Collectors.joining(" / ")) + ")";
@@ -318,6 +340,12 @@ public final class SamplesScenario {
 
 		double requestsPerSecond;
 
+		long requests;
+
+		double gatewayCpuPerRequest;
+
+		double commentCpuPerRequest;
+
 		String p99;
 
 		long errors;
@@ -330,9 +358,10 @@ public final class SamplesScenario {
 
 		@Override
 		public String toString() {
-			return String.format("%8.0f req/s, p99 %s, errors %d; comment-service started in %.2f s, RSS %.0f MB ready, "
-					+ "%.0f MB after load", this.requestsPerSecond, this.p99, this.errors, this.startSeconds,
-					this.rssReadyMb, this.rssLoadedMb);
+			return String.format("%8.0f req/s, p99 %s, errors %d, CPU per request: gateway %.2f ms, comment-service "
+					+ "%.2f ms; comment-service started in %.2f s, RSS %.0f MB ready, %.0f MB after load",
+					this.requestsPerSecond, this.p99, this.errors, this.gatewayCpuPerRequest,
+					this.commentCpuPerRequest, this.startSeconds, this.rssReadyMb, this.rssLoadedMb);
 		}
 
 	}
