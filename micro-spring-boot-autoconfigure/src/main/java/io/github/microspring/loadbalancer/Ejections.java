@@ -22,7 +22,7 @@ import org.springframework.util.Assert;
  * Instances are known by their instance id, else by host and port: Spring Cloud's simple discovery and
  * others give none.
  */
-class Ejections {
+class Ejections implements EjectedInstances {
 
 	private final Clock clock;
 
@@ -146,7 +146,8 @@ class Ejections {
 		return (service != null && service.latestReturn != 0) ? service : null;
 	}
 
-	boolean isEjected(ServiceInstance instance) {
+	@Override
+	public boolean isEjected(ServiceInstance instance) {
 		return isEjected(instance.getServiceId(), keyOf(instance));
 	}
 

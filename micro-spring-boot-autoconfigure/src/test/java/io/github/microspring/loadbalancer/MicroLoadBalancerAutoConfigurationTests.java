@@ -73,6 +73,12 @@ class MicroLoadBalancerAutoConfigurationTests {
 		.withBean(DiscoveryClient.class, () -> this.discovery);
 
 	@Test
+	void ejectionStateIsReadableAsEjectedInstances() {
+		this.runner.run((context) -> assertThat(context.getBean(EjectedInstances.class))
+			.isSameAs(context.getBean(Ejections.class)));
+	}
+
+	@Test
 	void isTheLoadBalancerOfEveryServiceByDefault() {
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(Ejections.class)

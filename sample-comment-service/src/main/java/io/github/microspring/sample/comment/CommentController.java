@@ -5,6 +5,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.validation.Valid;
 
 import io.github.microspring.registry.EtcdRegistration;
 
@@ -17,10 +18,11 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.server.ResponseStatusException;
 
 /**
- * Comments per article, kept in a Redis list. Every answer says which instance served it.
+ * Comments per article, kept in a Redis list. Every answer says which instance, of which version, served
+ * it. A body that breaks a constraint of {@link Comment} is answered 400 with a problem+json detail naming
+ * the field ({@link InvalidFieldsAdvice}).
  */
 @RestController
 class CommentController {
@@ -31,26 +33,26 @@ class CommentController {
 
 	private final String instance;
 
+	private final String version;
+
 	CommentController(StringRedisTemplate redis, ObjectMapper json, ObjectProvider<EtcdRegistration> registration) {
 		this.redis = redis;
 		this.json = json;
 		EtcdRegistration own = registration.getIfAvailable();
 		this.instance = (own != null) ? own.getInstanceId() : "unregistered";
+		this.version = (own != null) ? own.getVersion() : "unregistered";
 	}
 
 	@GetMapping("/comments/{article}")
 	Map<String, Object> list(@PathVariable String article) {
 		List<String> stored = this.redis.opsForList().range(key(article), 0, -1);
 		List<Comment> comments = (stored != null) ? stored.stream().map(this::read).toList() : List.of();
-		return Map.of("instance", this.instance, "comments", comments);
+		return Map.of("instance", this.instance, "version", this.version, "comments", comments);
 	}
 
 	@PostMapping("/comments/{article}")
 	@ResponseStatus(HttpStatus.CREATED)
-	Map<String, Object> add(@PathVariable String article, @RequestBody Comment comment) {
-		if (comment.text() == null || comment.text().isBlank()) {
-			throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "text must not be empty");
-		}
+	Map<String, Object> add(@PathVariable String article, @Valid @RequestBody Comment comment) {
 		Comment stored = new Comment(article, comment.author(), comment.text());
 		try {
 			this.redis.opsForList().rightPush(key(article), this.json.writeValueAsString(stored));
@@ -58,12 +60,12 @@ class CommentController {
 		catch (JsonProcessingException ex) {
 			throw new IllegalStateException(ex);
 		}
-		return Map.of("instance", this.instance, "comment", stored);
+		return Map.of("instance", this.instance, "version", this.version, "comment", stored);
 	}
 
 	@GetMapping("/whoami")
 	Map<String, Object> whoami() {
-		return Map.of("instance", this.instance);
+		return Map.of("instance", this.instance, "version", this.version);
 	}
 
 	private Comment read(String value) {

@@ -1,0 +1,369 @@
+package io.github.microspring.benchmarks.samples;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
+
+import io.github.microspring.test.FreePorts;
+import io.github.microspring.test.ServerBinaries;
+import io.github.microspring.test.ServerProcesses;
+import io.github.microspring.test.etcd.EtcdServer;
+import io.github.microspring.test.redis.RedisServer;
+
+/**
+ * Requests per second through sample-gateway to sample-comment-service (GET {@code /articles/{article}}: the
+ * gateway calls comment-service by name, which reads Redis), measured with {@code wrk} on loopback, against the
+ * same two applications without the starter ({@link PlainForwarderApplication} calling a fixed address,
+ * {@link PlainCommentApplication}); plus comment-service's start-up time (process start until it answers) and
+ * resident memory (VmRSS from /proc) with and without the starter, when ready and after the load.
+ * <p>
+ * Each of the four applications runs in its own JVM with the same flags, each from its module's classpath
+ * ({@code target/classes} and {@code target/classpath.txt}, see benchmarks/README.md); the anchors run on the
+ * samples' classpaths with the starter's jars, Spring Cloud's and jetcd's taken out. Runs alternate between
+ * the two, with a warm-up before each measurement; the medians are printed.
+ * Arguments: {@code runs=3 warmup=10 duration=20 connections=16 threads=2}.
+ */
+public final class SamplesScenario {
+
+	private static final List<String> JVM = List.of("-Xms256m", "-Xmx256m", "-XX:+UseSerialGC");
+
+	private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+
+	private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+	private SamplesScenario() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		Map<String, Integer> options = options(args,
+				Map.of("runs", 3, "warmup", 10, "duration", 20, "connections", 16, "threads", 2));
+		Path root = projectRoot();
+		Path wrk = ServerBinaries.require("wrk", "wrk");
+		String commentClasspath = classpath(root.resolve("sample-comment-service"));
+		String gatewayClasspath = classpath(root.resolve("sample-gateway"));
+		String anchorClasses = Path.of(SamplesScenario.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+			.toString();
+		Mode plain = new Mode("without the starter",
+				withoutStarter(commentClasspath) + File.pathSeparator + anchorClasses,
+				PlainCommentApplication.class.getName(),
+				withoutStarter(gatewayClasspath) + File.pathSeparator + anchorClasses,
+				PlainForwarderApplication.class.getName());
+		Mode starter = new Mode("with the starter", commentClasspath,
+				"io.github.microspring.sample.comment.CommentServiceApplication", gatewayClasspath,
+				"io.github.microspring.sample.gateway.GatewayApplication");
+		System.out.printf("machine: %d cores, %s, Java %s, load average at start %s%n",
+				Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
+				System.getProperty("java.version"), loadAverage());
+		System.out.printf("wrk -t%d -c%d, %d s warm-up then %d s measured, %d runs; JVMs %s%n", options.get("threads"),
+				options.get("connections"), options.get("warmup"), options.get("duration"), options.get("runs"), JVM);
+		try (RedisServer redis = RedisServer.start(); EtcdServer etcd = EtcdServer.start()) {
+			for (int run = 1; run <= options.get("runs"); run++) {
+				// alternate which goes first, so that neither always meets a warmer or busier machine
+				List<Mode> order = (run % 2 == 1) ? List.of(plain, starter) : List.of(starter, plain);
+				for (Mode mode : order) {
+					Result result = runOnce(mode, run, wrk, redis, etcd, options);
+					mode.results.add(result);
+					System.out.printf("run %d %-20s %s%n", run, mode.name, result);
+				}
+			}
+		}
+		System.out.println();
+		for (Mode mode : List.of(plain, starter)) {
+			System.out.println(mode.name + ":");
+			System.out.println("  requests/s                    " + summary(mode, (r) -> r.requestsPerSecond, "%.0f"));
+			System.out.println("  gateway CPU ms per request    " + summary(mode, (r) -> r.gatewayCpuPerRequest, "%.2f"));
+			System.out.println("  comment CPU ms per request    " + summary(mode, (r) -> r.commentCpuPerRequest, "%.2f"));
+			System.out.println("  comment-service start-up      " + summary(mode, (r) -> r.startSeconds, "%.2f s"));
+			System.out.println("  comment-service RSS ready     " + summary(mode, (r) -> r.rssReadyMb, "%.0f MB"));
+			System.out.println("  comment-service RSS loaded    " + summary(mode, (r) -> r.rssLoadedMb, "%.0f MB"));
+		}
+		double ratio = median(starter, (r) -> r.requestsPerSecond) / median(plain, (r) -> r.requestsPerSecond);
+		double cpuRatio = (median(plain, (r) -> r.gatewayCpuPerRequest + r.commentCpuPerRequest))
+				/ median(starter, (r) -> r.gatewayCpuPerRequest + r.commentCpuPerRequest);
+		System.out.printf("%nwith / without the starter: %.1f %% of the requests per second (%.1f %% by CPU per request, "
+				+ "gateway and comment-service together); start-up %+.2f s; RSS %+.0f MB ready, %+.0f MB after load%n",
+				100 * ratio, 100 * cpuRatio,
+				median(starter, (r) -> r.startSeconds) - median(plain, (r) -> r.startSeconds),
+				median(starter, (r) -> r.rssReadyMb) - median(plain, (r) -> r.rssReadyMb),
+				median(starter, (r) -> r.rssLoadedMb) - median(plain, (r) -> r.rssLoadedMb));
+		System.out.println("load average at the end " + loadAverage());
+		System.exit(0);
+	}
+
+	private static Result runOnce(Mode mode, int run, Path wrk, RedisServer redis, EtcdServer etcd,
+			Map<String, Integer> options) throws Exception {
+		int[] ports = FreePorts.take(2);
+		String article = "bench-" + run + "-" + (mode.commentMain.contains("Plain") ? "plain" : "starter");
+		List<String> common = List.of("--server.address=127.0.0.1", "--spring.main.banner-mode=off",
+				"--micro.etcd.endpoints=" + etcd.endpoint(), "--logging.level.root=WARN");
+		List<String> commentArgs = new ArrayList<>(common);
+		commentArgs.addAll(List.of("--server.port=" + ports[0], "--spring.data.redis.port=" + redis.port()));
+		List<String> gatewayArgs = new ArrayList<>(common);
+		gatewayArgs.addAll(List.of("--server.port=" + ports[1], "--comments.url=http://127.0.0.1:" + ports[0]));
+		Path logs = Files.createTempDirectory("samples-scenario-");
+		long spawned = System.nanoTime();
+		Process comment = start(mode.commentClasspath, mode.commentMain, commentArgs, logs.resolve("comment.log"));
+		Process gateway = null;
+		try {
+			String comments = "http://127.0.0.1:" + ports[0] + "/comments/" + article;
+			awaitOk(comment, comments, logs);
+			double startSeconds = (System.nanoTime() - spawned) / 1e9;
+			double rssReady = rssMb(comment.pid());
+			post(comments, "{\"author\":\"ada\",\"text\":\"a comment of about the usual length, to be read many times\"}");
+			gateway = start(mode.gatewayClasspath, mode.gatewayMain, gatewayArgs, logs.resolve("gateway.log"));
+			String url = "http://127.0.0.1:" + ports[1] + "/articles/" + article;
+			awaitOk(gateway, url, logs);
+			wrk(wrk, url, options, options.get("warmup"));
+			double commentCpu = cpuMillis(comment.pid());
+			double gatewayCpu = cpuMillis(gateway.pid());
+			Result result = parse(wrk(wrk, url, options, options.get("duration")));
+			// CPU time per request holds still on a shared machine, where requests per second do not
+			result.commentCpuPerRequest = (cpuMillis(comment.pid()) - commentCpu) / result.requests;
+			result.gatewayCpuPerRequest = (cpuMillis(gateway.pid()) - gatewayCpu) / result.requests;
+			result.startSeconds = startSeconds;
+			result.rssReadyMb = rssReady;
+			result.rssLoadedMb = rssMb(comment.pid());
+			return result;
+		}
+		finally {
+			if (gateway != null) {
+				ServerProcesses.stop(gateway, 10_000);
+			}
+			ServerProcesses.stop(comment, 10_000);
+		}
+	}
+
+	private static String wrk(Path wrk, String url, Map<String, Integer> options, int seconds) throws Exception {
+		Process process = new ProcessBuilder(wrk.toString(), "-t" + options.get("threads"),
+				"-c" + options.get("connections"), "-d" + seconds + "s", "--latency", url)
+			.redirectErrorStream(true)
+			.start();
+		ServerProcesses.track(process);
+		String output = new String(process.getInputStream().readAllBytes());
+		if (!process.waitFor(seconds + 30L, TimeUnit.SECONDS) || process.exitValue() != 0) {
+			ServerProcesses.kill(process);
+			throw new IllegalStateException("wrk failed:\n" + output);
+		}
+		return output;
+	}
+
+	private static Result parse(String wrk) {
+		Result result = new Result();
+		result.requestsPerSecond = Double.parseDouble(find(wrk, "Requests/sec:\\s+([\\d.]+)", "0"));
+		result.requests = Long.parseLong(find(wrk, "(\\d+) requests in", "0"));
+		result.p99 = find(wrk, "\\s99%\\s+(\\S+)", "?");
+		result.errors = Long.parseLong(find(wrk, "Non-2xx or 3xx responses: (\\d+)", "0"));
+		Matcher socket = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
+			.matcher(wrk);
+		if (socket.find()) {
+			for (int i = 1; i <= 4; i++) {
+				result.errors += Long.parseLong(socket.group(i));
+			}
+		}
+		return result;
+	}
+
+	private static String find(String text, String regex, String otherwise) {
+		Matcher matcher = Pattern.compile(regex).matcher(text);
+		return matcher.find() ? matcher.group(1) : otherwise;
+	}
+
+	private static Process start(String classpath, String main, List<String> args, Path log) throws IOException {
+		List<String> command = new ArrayList<>();
+		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		command.addAll(JVM);
+		command.addAll(List.of("-cp", classpath, main));
+		command.addAll(args);
+		return ServerProcesses.track(new ProcessBuilder(command).redirectErrorStream(true)
+			.redirectOutput(log.toFile())
+			.start());
+	}
+
+	private static void awaitOk(Process process, String url, Path logs) throws Exception {
+		long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+		while (System.nanoTime() < deadline && process.isAlive()) {
+			try {
+				HttpResponse<Void> answer = http.send(HttpRequest.newBuilder(URI.create(url))
+					.timeout(Duration.ofSeconds(2))
+					.build(), HttpResponse.BodyHandlers.discarding());
+				if (answer.statusCode() == 200) {
+					return;
+				}
+			}
+			catch (IOException ex) {
+				// not listening yet
+			}
+			TimeUnit.MILLISECONDS.sleep(20);
+		}
+		throw new IllegalStateException(url + " did not answer 200 within " + READY_TIMEOUT.toSeconds() + " s"
+				+ (process.isAlive() ? "" : " (the process exited)") + "; logs in " + logs);
+	}
+
+	private static void post(String url, String json) throws Exception {
+		HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(url))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.build(), HttpResponse.BodyHandlers.ofString());
+		if (answer.statusCode() != 201) {
+			throw new IllegalStateException("POST " + url + " answered " + answer.statusCode() + ": " + answer.body());
+		}
+	}
+
+	/**
+	 * User and system CPU time the process has used, from {@code /proc/<pid>/stat} (clock ticks of 10 ms).
+	 */
+	private static double cpuMillis(long pid) throws IOException {
+		String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+		// fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15
+		String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+		return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10.0;
+	}
+
+	private static double rssMb(long pid) throws IOException {
+		for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+			if (line.startsWith("VmRSS:")) {
+				return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+			}
+		}
+		throw new IllegalStateException("no VmRSS for " + pid);
+	}
+
+	private static String loadAverage() throws IOException {
+		String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+		return fields[0] + " " + fields[1] + " " + fields[2];
+	}
+
+	/**
+	 * A sample's classpath as its build wrote it: its classes, then {@code target/classpath.txt}.
+	 */
+	private static String classpath(Path module) throws IOException {
+		Path file = module.resolve("target/classpath.txt");
+		Path classes = module.resolve("target/classes");
+		if (!Files.isRegularFile(file) || !Files.isDirectory(classes)) {
+			throw new IllegalStateException("No " + file + ": build first with the command in benchmarks/README.md");
+		}
+		return classes + File.pathSeparator + Files.readString(file).trim();
+	}
+
+	/**
+	 * The classpath without the starter's modules, Spring Cloud and jetcd: what the application is without the
+	 * starter. Entries are judged by their file name, or their module's for a {@code target/classes} folder.
+	 */
+	static String withoutStarter(String classpath) {
+		return Arrays.stream(classpath.split(File.pathSeparator)).filter((entry) -> {
+			Path path = Path.of(entry);
+			String name = (path.endsWith("target/classes") && path.getParent().getParent() != null)
+					? path.getParent().getParent().getFileName().toString() : path.getFileName().toString();
+			return !name.startsWith("micro-spring-boot-") && !name.startsWith("spring-cloud-")
+					&& !name.startsWith("jetcd-");
+		}).collect(Collectors.joining(File.pathSeparator));
+	}
+
+	private static Path projectRoot() {
+		for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+			if (Files.isDirectory(dir.resolve("sample-gateway")) && Files.isDirectory(dir.resolve("benchmarks"))) {
+				return dir;
+			}
+		}
+		throw new IllegalStateException("Run from the project folder (the one holding sample-gateway/)");
+	}
+
+	private static Map<String, Integer> options(String[] args, Map<String, Integer> defaults) {
+		Map<String, Integer> options = new TreeMap<>(defaults);
+		for (String option : String.join(" ", args).trim().split("\\s+")) {
+			String[] kv = option.split("=");
+			if (kv.length != 2 || !defaults.containsKey(kv[0])) {
+				if (!option.isEmpty()) {
+					throw new IllegalArgumentException("expected one of " + defaults.keySet() + " as name=number, not '"
+							+ option + "'");
+				}
+				continue;
+			}
+			options.put(kv[0], Integer.parseInt(kv[1]));
+		}
+		return options;
+	}
+
+	private static double median(Mode mode, ToDoubleFunction<Result> figure) {
+		double[] values = mode.results.stream().mapToDouble(figure).sorted().toArray();
+		int middle = values.length / 2;
+		return (values.length % 2 == 1) ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+	}
+
+	private static String summary(Mode mode, ToDoubleFunction<Result> figure, String format) {
+		return String.format(format, median(mode, figure)) + " (" + mode.results.stream()
+			.map((result) -> String.format(format.replace(" s", "").replace(" MB", ""), figure.applyAsDouble(result)))
+			.collect(Collectors.joining(" / ")) + ")";
+	}
+
+	private static final class Mode {
+
+		final String name;
+
+		final String commentClasspath;
+
+		final String commentMain;
+
+		final String gatewayClasspath;
+
+		final String gatewayMain;
+
+		final List<Result> results = new ArrayList<>();
+
+		Mode(String name, String commentClasspath, String commentMain, String gatewayClasspath, String gatewayMain) {
+			this.name = name;
+			this.commentClasspath = commentClasspath;
+			this.commentMain = commentMain;
+			this.gatewayClasspath = gatewayClasspath;
+			this.gatewayMain = gatewayMain;
+		}
+
+	}
+
+	private static final class Result {
+
+		double requestsPerSecond;
+
+		long requests;
+
+		double gatewayCpuPerRequest;
+
+		double commentCpuPerRequest;
+
+		String p99;
+
+		long errors;
+
+		double startSeconds;
+
+		double rssReadyMb;
+
+		double rssLoadedMb;
+
+		@Override
+		public String toString() {
+			return String.format("%8.0f req/s, p99 %s, errors %d, CPU per request: gateway %.2f ms, comment-service "
+					+ "%.2f ms; comment-service started in %.2f s, RSS %.0f MB ready, %.0f MB after load",
+					this.requestsPerSecond, this.p99, this.errors, this.gatewayCpuPerRequest,
+					this.commentCpuPerRequest, this.startSeconds, this.rssReadyMb, this.rssLoadedMb);
+		}
+
+	}
+
+}
