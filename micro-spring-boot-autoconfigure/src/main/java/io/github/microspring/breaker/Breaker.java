@@ -12,10 +12,9 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.timelimiter.TimeLimiter;
 
 /**
- * The Resilience4j objects of one breaker name: the circuit breaker, the time limiter, and the concurrency cap,
- * a semaphore bulkhead for methods that do not block and a thread-pool bulkhead for those that do. Each cap is
- * created on first use, so a breaker only used by blocking methods has no unused semaphore and the other way
- * round.
+ * The Resilience4j objects of one breaker name: the circuit breaker, the time limiter, the concurrency cap (a
+ * semaphore bulkhead) and, for methods that block, the thread-pool bulkhead they run on. The pool is created on
+ * first use, so a breaker of methods that do not block has no idle pool.
  */
 final class Breaker {
 
@@ -89,11 +88,12 @@ final class Breaker {
 				pool = this.pool;
 				if (pool == null) {
 					int threads = this.settings.getMaxConcurrentRequests();
-					// no queue, as Hystrix's default maxQueueSize -1: a call beyond the cap is rejected at once
+					// The semaphore caps the calls; the queue only absorbs the moment between a thread finishing
+					// one call and taking the next, which a queue-less pool (Hystrix's maxQueueSize -1) rejects.
 					pool = this.pools.bulkhead(this.name, ThreadPoolBulkheadConfig.custom()
 						.coreThreadPoolSize(threads)
 						.maxThreadPoolSize(threads)
-						.queueCapacity(0)
+						.queueCapacity(threads)
 						.build());
 					this.pool = pool;
 				}

@@ -121,7 +121,18 @@ final class BreakerCall {
 	 */
 	private Object onPool(MethodInvocation invocation, Duration timeout) throws Throwable {
 		Running running = new Running(invocation);
-		CompletableFuture<Object> future = this.breaker.pool().submit(this.context.wrap(running)).toCompletableFuture();
+		Bulkhead cap = this.breaker.bulkhead();
+		cap.acquirePermission();
+		CompletableFuture<Object> future;
+		try {
+			future = this.breaker.pool().submit(this.context.wrap(running)).toCompletableFuture();
+		}
+		catch (RuntimeException ex) {
+			cap.onComplete();
+			throw ex;
+		}
+		// released when the call ends on its pool thread: an abandoned call keeps its place under the cap
+		future.whenComplete((result, ex) -> cap.onComplete());
 		TimeLimiter timeLimiter = this.breaker.timeLimiter();
 		try {
 			Object result = future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);

@@ -190,6 +190,22 @@ class BreakerAutoConfigurationTests {
 			});
 	}
 
+	@Test
+	void timeoutBudgetDecidesTheTimeoutOfEachCall() {
+		Downstream.Probe probe = new Downstream.Probe();
+		probe.gate = new java.util.concurrent.CountDownLatch(1);
+		this.runner.withBean(Downstream.class, () -> new Downstream(probe))
+			.withBean(BreakerTimeoutBudget.class, () -> (configured) -> Duration.ofMillis(200))
+			.withPropertyValues("micro.breaker.defaults.timeout=60s")
+			.run((context) -> {
+				long start = System.nanoTime();
+				// configured 60s; the budget leaves 200ms
+				assertThat(context.getBean(Downstream.class).slow()).isEqualTo("fallback:TimeoutException");
+				assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+				probe.gate.countDown();
+			});
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	static class DownstreamConfiguration {
 

@@ -102,7 +102,7 @@ public class BreakerBenchmarks {
 		this.pool = ThreadPoolBulkhead.of("hand", ThreadPoolBulkheadConfig.custom()
 			.coreThreadPoolSize(16)
 			.maxThreadPoolSize(16)
-			.queueCapacity(0)
+			.queueCapacity(16)
 			.build());
 		this.timeLimiter = TimeLimiter.of("hand", TimeLimiterConfig.custom().timeoutDuration(Duration.ofSeconds(1)).build());
 		this.scheduler = Executors.newSingleThreadScheduledExecutor();
@@ -111,8 +111,8 @@ public class BreakerBenchmarks {
 				this.bulkhead,
 				this.timeLimiter.decorateCompletionStage(this.scheduler, () -> this.plain.stage(this.value++))));
 		this.blockingByHand = CircuitBreaker.decorateCompletionStage(this.breaker,
-				this.timeLimiter.decorateCompletionStage(this.scheduler,
-						this.pool.decorateSupplier(() -> this.plain.blocking(this.value++))));
+				Bulkhead.decorateCompletionStage(this.bulkhead, this.timeLimiter.decorateCompletionStage(this.scheduler,
+						this.pool.decorateSupplier(() -> this.plain.blocking(this.value++)))));
 	}
 
 	@TearDown(Level.Trial)
