@@ -120,9 +120,9 @@ final class BreakerCall {
 	 * isolation; the caller's thread context goes along.
 	 */
 	private Object onPool(MethodInvocation invocation, Duration timeout) throws Throwable {
-		Running running = new Running(invocation);
 		Bulkhead cap = this.breaker.bulkhead();
 		cap.acquirePermission();
+		Running running = new Running(invocation, cap);
 		CompletableFuture<Object> future;
 		try {
 			future = this.breaker.pool().submit(this.context.wrap(running)).toCompletableFuture();
@@ -131,8 +131,6 @@ final class BreakerCall {
 			cap.onComplete();
 			throw ex;
 		}
-		// released when the call ends on its pool thread: an abandoned call keeps its place under the cap
-		future.whenComplete((result, ex) -> cap.onComplete());
 		TimeLimiter timeLimiter = this.breaker.timeLimiter();
 		try {
 			Object result = future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -321,22 +319,36 @@ final class BreakerCall {
 	}
 
 	/**
-	 * A blocking call on a pool thread, which a timeout may interrupt while, and only while, it runs.
+	 * A blocking call on a pool thread, which a timeout may interrupt while, and only while, it runs. It gives
+	 * back its place under the cap when it ends, before its caller hears of the result, so a caller calling again
+	 * at once finds the place free; a call abandoned after a timeout keeps its place until it really ends.
 	 */
 	static final class Running implements Callable<Object> {
 
 		private final MethodInvocation invocation;
 
+		private final Bulkhead cap;
+
 		private Thread thread;
 
 		private boolean interrupted;
 
-		Running(MethodInvocation invocation) {
+		Running(MethodInvocation invocation, Bulkhead cap) {
 			this.invocation = invocation;
+			this.cap = cap;
 		}
 
 		@Override
 		public Object call() throws Exception {
+			try {
+				return run();
+			}
+			finally {
+				this.cap.onComplete();
+			}
+		}
+
+		private Object run() throws Exception {
 			synchronized (this) {
 				if (this.interrupted) {
 					throw new CancellationException("Timed out before it started");
