@@ -12,6 +12,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.BiConsumer;
 
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
@@ -55,6 +57,8 @@ final class BreakerCall {
 
 	}
 
+	private final Class<?> targetClass;
+
 	private final Breaker breaker;
 
 	private final Kind kind;
@@ -67,14 +71,19 @@ final class BreakerCall {
 
 	private final Breakers breakers;
 
-	BreakerCall(Breaker breaker, Kind kind, Fallback fallback, BreakerTimeoutBudget budget, CallContext context,
-			Breakers breakers) {
+	BreakerCall(Class<?> targetClass, Breaker breaker, Kind kind, Fallback fallback, BreakerTimeoutBudget budget,
+			CallContext context, Breakers breakers) {
+		this.targetClass = targetClass;
 		this.breaker = breaker;
 		this.kind = kind;
 		this.fallback = fallback;
 		this.budget = budget;
 		this.context = context;
 		this.breakers = breakers;
+	}
+
+	Class<?> targetClass() {
+		return this.targetClass;
 	}
 
 	Object invoke(MethodInvocation invocation) throws Throwable {
@@ -271,36 +280,90 @@ final class BreakerCall {
 		catch (Throwable ex) {
 			stage = CompletableFuture.failedFuture(ex);
 		}
-		CompletableFuture<Object> outcome = new CompletableFuture<>();
-		CompletionStage<?> running = stage;
-		ScheduledFuture<?> timer = this.breakers.timer().schedule(() -> {
-			if (outcome.completeExceptionally(timedOut()) && this.breaker.settings().isCancelRunningFuture()) {
-				running.toCompletableFuture().cancel(true);
+		StageOutcome outcome = new StageOutcome(this, stage, bulkhead, start);
+		outcome.timer = this.breakers.timer().schedule(outcome, timeout().toNanos(), TimeUnit.NANOSECONDS);
+		stage.whenComplete(outcome);
+		return outcome;
+	}
+
+	/**
+	 * What the caller of a {@code CompletionStage} method gets: the stage's outcome, or a timeout, whichever comes
+	 * first. The first one is recorded (breaker, time limiter, cap) before the caller hears of it, so a caller
+	 * calling again at once finds its place under the cap free. One object serves as the future, the timeout task
+	 * and the stage's callback, to keep the cost per call low.
+	 */
+	private static final class StageOutcome extends CompletableFuture<Object>
+			implements Runnable, BiConsumer<Object, Throwable> {
+
+		private static final AtomicIntegerFieldUpdater<StageOutcome> DECIDED = AtomicIntegerFieldUpdater
+			.newUpdater(StageOutcome.class, "decided");
+
+		private final BreakerCall call;
+
+		private final CompletionStage<?> stage;
+
+		private final Bulkhead bulkhead;
+
+		private final long start;
+
+		private volatile int decided;
+
+		volatile ScheduledFuture<?> timer;
+
+		StageOutcome(BreakerCall call, CompletionStage<?> stage, Bulkhead bulkhead, long start) {
+			this.call = call;
+			this.stage = stage;
+			this.bulkhead = bulkhead;
+			this.start = start;
+		}
+
+		@Override
+		public void run() {
+			TimeoutException timedOut = this.call.timedOut();
+			if (decide(null, timedOut)) {
+				completeExceptionally(timedOut);
+				if (this.call.breaker.settings().isCancelRunningFuture()) {
+					this.stage.toCompletableFuture().cancel(true);
+				}
 			}
-		}, timeout().toNanos(), TimeUnit.NANOSECONDS);
-		stage.whenComplete((result, ex) -> {
-			if (ex == null) {
-				outcome.complete(result);
+		}
+
+		@Override
+		public void accept(Object result, Throwable ex) {
+			Throwable failure = (ex != null) ? unwrap(ex) : null;
+			if (decide(result, failure)) {
+				if (failure == null) {
+					complete(result);
+				}
+				else {
+					completeExceptionally(failure);
+				}
 			}
-			else {
-				outcome.completeExceptionally(unwrap(ex));
+		}
+
+		private boolean decide(Object result, Throwable failure) {
+			if (!DECIDED.compareAndSet(this, 0, 1)) {
+				return false;
 			}
-		});
-		TimeLimiter timeLimiter = this.breaker.timeLimiter();
-		return outcome.whenComplete((result, ex) -> {
-			timer.cancel(false);
-			bulkhead.onComplete();
-			long duration = circuitBreaker.getCurrentTimestamp() - start;
-			if (ex == null) {
+			ScheduledFuture<?> timer = this.timer;
+			if (timer != null) {
+				timer.cancel(false);
+			}
+			this.bulkhead.onComplete();
+			CircuitBreaker circuitBreaker = this.call.breaker.circuitBreaker();
+			TimeLimiter timeLimiter = this.call.breaker.timeLimiter();
+			long duration = circuitBreaker.getCurrentTimestamp() - this.start;
+			if (failure == null) {
 				timeLimiter.onSuccess();
 				circuitBreaker.onResult(duration, circuitBreaker.getTimestampUnit(), result);
 			}
 			else {
-				Throwable failure = unwrap(ex);
 				timeLimiter.onError(failure);
 				circuitBreaker.onError(duration, circuitBreaker.getTimestampUnit(), failure);
 			}
-		});
+			return true;
+		}
+
 	}
 
 	private static Object target(MethodInvocation invocation) {

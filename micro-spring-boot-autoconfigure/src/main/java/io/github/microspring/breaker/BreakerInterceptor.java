@@ -27,6 +27,12 @@ final class BreakerInterceptor implements MethodInterceptor {
 	private final Map<MethodClassKey, BreakerCall> calls = new ConcurrentHashMap<>();
 
 	/**
+	 * The call last made for each method; nearly always the one for this target class too, found without
+	 * allocating a key.
+	 */
+	private final Map<Method, BreakerCall> lastByMethod = new ConcurrentHashMap<>();
+
+	/**
 	 * Takes suppliers as it is built with the post-processor, before the beans it needs may be created.
 	 */
 	BreakerInterceptor(Supplier<Breakers> breakers, Supplier<BreakerTimeoutBudget> budget) {
@@ -39,10 +45,12 @@ final class BreakerInterceptor implements MethodInterceptor {
 		Object target = invocation.getThis();
 		Class<?> targetClass = (target != null) ? AopUtils.getTargetClass(target)
 				: invocation.getMethod().getDeclaringClass();
-		MethodClassKey key = new MethodClassKey(invocation.getMethod(), targetClass);
-		BreakerCall call = this.calls.get(key);
-		if (call == null) {
-			call = this.calls.computeIfAbsent(key, (k) -> create(invocation.getMethod(), targetClass));
+		Method method = invocation.getMethod();
+		BreakerCall call = this.lastByMethod.get(method);
+		if (call == null || call.targetClass() != targetClass) {
+			call = this.calls.computeIfAbsent(new MethodClassKey(method, targetClass),
+					(key) -> create(method, targetClass));
+			this.lastByMethod.put(method, call);
 		}
 		return call.invoke(invocation);
 	}
@@ -54,7 +62,7 @@ final class BreakerInterceptor implements MethodInterceptor {
 			annotation = AnnotatedElementUtils.findMergedAnnotation(method, CircuitBreaker.class);
 		}
 		Breakers breakers = this.breakers.get();
-		return new BreakerCall(breakers.breaker(annotation.name()), BreakerCall.Kind.of(method),
+		return new BreakerCall(targetClass, breakers.breaker(annotation.name()), BreakerCall.Kind.of(method),
 				Fallback.resolve(specific, targetClass, annotation.fallbackMethod()), this.budget.get(), this.context,
 				breakers);
 	}

@@ -52,6 +52,8 @@ class BreakerClientIntegrationTests {
 							"spring.application.name=breaker-client", "micro.registry.enabled=false",
 							"micro.etcd.endpoints=" + etcd.endpoint(),
 							"micro.breaker.instances.comments-client.request-volume-threshold=3",
+							// the first call starts the client's machinery: room for a loaded machine
+							"micro.breaker.instances.comments-client.timeout=10s",
 							"micro.breaker.instances.comments-client.sleep-window=2s")
 					.run()) {
 			register(client, "comments-service", port);
