@@ -129,6 +129,14 @@ class LimitedMethods {
 		String name = StringUtils.hasText(annotation.name()) ? annotation.name()
 				: owner.getSimpleName() + "." + method.getName();
 		LimitSpec limit = this.properties.spec(name);
+		try {
+			limit.bandwidth();
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException("Invalid settings of rate limit '" + name + "' (micro.ratelimit.instances."
+					+ name + ".*, micro.ratelimit.defaults.*) used by " + method.toGenericString() + ": "
+					+ ex.getMessage(), ex);
+		}
 		String keySource = StringUtils.hasText(annotation.key()) ? annotation.key() : limit.key();
 		Expression key = StringUtils.hasText(keySource) ? parseKey(keySource, method) : null;
 		boolean server = switch (annotation.side()) {

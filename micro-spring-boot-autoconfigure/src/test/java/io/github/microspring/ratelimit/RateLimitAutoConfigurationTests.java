@@ -17,7 +17,8 @@ class RateLimitAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(RateLimitAutoConfiguration.class))
-		.withPropertyValues("micro.ratelimit.instances.one.capacity=1");
+		.withPropertyValues("micro.ratelimit.instances.one.capacity=1", "micro.ratelimit.instances.one.refill-tokens=1",
+				"micro.ratelimit.instances.one.refill-period=1h");
 
 	@Test
 	void enforcesLimitsWithLocalBucketsByDefault() {
@@ -71,6 +72,18 @@ class RateLimitAutoConfigurationTests {
 				.rootCause()
 				.hasMessageContaining("micro.ratelimit")
 				.hasMessageContaining("defaults.refillPeriod"));
+	}
+
+	@Test
+	void refillFasterThanBucket4jSupportsFailsStartupNamingTheLimit() {
+		this.runner.withUserConfiguration(Limited.class)
+			.withPropertyValues("micro.ratelimit.instances.one.refill-tokens=2000",
+					"micro.ratelimit.instances.one.refill-period=1us")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).hasStackTraceContaining("micro.ratelimit.instances.one.*")
+					.hasStackTraceContaining("Service.call()");
+			});
 	}
 
 	@Test
