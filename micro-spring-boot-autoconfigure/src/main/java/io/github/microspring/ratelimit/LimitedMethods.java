@@ -109,7 +109,10 @@ class LimitedMethods {
 		if (found != null) {
 			return found;
 		}
-		if (!Modifier.isPublic(method.getModifiers())) {
+		// handler methods are often package-private: a class-level limit covers them as well as public methods
+		if (!Modifier.isPublic(method.getModifiers()) && !MergedAnnotations
+			.from(specific, MergedAnnotations.SearchStrategy.TYPE_HIERARCHY)
+			.isPresent(REQUEST_MAPPING)) {
 			return null;
 		}
 		found = AnnotatedElementUtils.findMergedAnnotation(method.getDeclaringClass(), RateLimited.class);

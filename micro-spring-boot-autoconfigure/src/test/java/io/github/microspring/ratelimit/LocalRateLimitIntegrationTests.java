@@ -288,7 +288,7 @@ class LocalRateLimitIntegrationTests {
 		}
 
 		@GetMapping("/class/b")
-		public String b() {
+		String b() {
 			return "b";
 		}
 

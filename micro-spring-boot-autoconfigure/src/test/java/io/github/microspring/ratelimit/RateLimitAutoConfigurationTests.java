@@ -32,6 +32,28 @@ class RateLimitAutoConfigurationTests {
 	}
 
 	@Test
+	void tagsTheCurrentSpanWithTheLimitThatRefused() {
+		this.runner.withUserConfiguration(Limited.class)
+			.withBean(io.micrometer.tracing.test.simple.SimpleTracer.class)
+			.run((context) -> {
+				io.micrometer.tracing.test.simple.SimpleTracer tracer = context
+					.getBean(io.micrometer.tracing.test.simple.SimpleTracer.class);
+				Service service = context.getBean(Service.class);
+				io.micrometer.tracing.Span allowed = tracer.nextSpan().name("allowed").start();
+				try (io.micrometer.tracing.Tracer.SpanInScope scope = tracer.withSpan(allowed)) {
+					service.call();
+				}
+				io.micrometer.tracing.Span refused = tracer.nextSpan().name("refused").start();
+				try (io.micrometer.tracing.Tracer.SpanInScope scope = tracer.withSpan(refused)) {
+					org.assertj.core.api.Assertions.catchThrowable(service::call);
+				}
+				assertThat(((io.micrometer.tracing.test.simple.SimpleSpan) allowed).getTags()).isEmpty();
+				assertThat(((io.micrometer.tracing.test.simple.SimpleSpan) refused).getTags())
+					.containsEntry("micro.ratelimit.rejected", "one");
+			});
+	}
+
+	@Test
 	void leavesMethodsAloneWhenDisabled() {
 		this.runner.withUserConfiguration(Limited.class).withPropertyValues("micro.ratelimit.enabled=false")
 			.run((context) -> {

@@ -42,7 +42,8 @@ import org.springframework.context.annotation.Configuration;
  * <p>
  * Latency: {@code calls} sequential decisions on one key, p50 and p99. Throughput: 16 threads for
  * {@code seconds}, each on its own key (one client each, as an instance limiting per client does), decisions
- * per second. Buckets never run dry. Arguments: {@code single|cluster|all calls=N seconds=N}.
+ * per second, median of three rounds. Ours and the anchor alternate round by round. Buckets never run dry.
+ * Arguments: {@code single|cluster|all calls=N seconds=N}.
  */
 public final class RedisDecisionScenario {
 
@@ -53,13 +54,15 @@ public final class RedisDecisionScenario {
 
 	private static final int THREADS = 16;
 
+	private static final int ROUNDS = 3;
+
 	private RedisDecisionScenario() {
 	}
 
 	public static void main(String[] args) throws Exception {
 		String which = (args.length > 0) ? args[0] : "all";
 		int calls = intOption(args, "calls", 20_000);
-		int seconds = intOption(args, "seconds", 5);
+		int seconds = intOption(args, "seconds", 3);
 		if (which.equals("all") || which.equals("single")) {
 			try (RedisServer redis = RedisServer.start()) {
 				run("single", calls, seconds, List.of("spring.data.redis.host=127.0.0.1",
@@ -108,15 +111,27 @@ public final class RedisDecisionScenario {
 			// warm both paths up before measuring either
 			latencies(ours, calls / 4);
 			latencies(anchor, calls / 4);
-			long[] oursLatency = latencies(ours, calls);
-			long[] anchorLatency = latencies(anchor, calls);
-			double oursRate = throughput(ours, seconds);
-			double anchorRate = throughput(anchor, seconds);
+			// ours and the anchor alternate in rounds, so that load from elsewhere hits both alike
+			List<long[]> oursLatencies = new ArrayList<>();
+			List<long[]> anchorLatencies = new ArrayList<>();
+			List<Double> oursRates = new ArrayList<>();
+			List<Double> anchorRates = new ArrayList<>();
+			for (int round = 0; round < ROUNDS; round++) {
+				oursLatencies.add(latencies(ours, calls / ROUNDS));
+				anchorLatencies.add(latencies(anchor, calls / ROUNDS));
+				oursRates.add(throughput(ours, seconds));
+				anchorRates.add(throughput(anchor, seconds));
+			}
+			long[] oursLatency = merge(oursLatencies);
+			long[] anchorLatency = merge(anchorLatencies);
+			double oursRate = median(oursRates);
+			double anchorRate = median(anchorRates);
 			System.out.printf("%s p50 ours %.0f us, bare %.0f us; p99 ours %.0f us, bare %.0f us%n", label,
 					percentile(oursLatency, 50), percentile(anchorLatency, 50), percentile(oursLatency, 99),
 					percentile(anchorLatency, 99));
-			System.out.printf("%s 16 threads: ours %.0f decisions/s, bare %.0f decisions/s, ours/bare %.0f %%%n",
-					label, oursRate, anchorRate, 100 * oursRate / anchorRate);
+			System.out.printf(
+					"%s 16 threads (median of %d rounds of %d s): ours %.0f decisions/s, bare %.0f decisions/s, ours/bare %.0f %%%n",
+					label, ROUNDS, seconds, oursRate, anchorRate, 100 * oursRate / anchorRate);
 		}
 	}
 
@@ -131,6 +146,17 @@ public final class RedisDecisionScenario {
 		}
 		Arrays.sort(nanos);
 		return nanos;
+	}
+
+	private static long[] merge(List<long[]> parts) {
+		long[] all = parts.stream().flatMapToLong(Arrays::stream).toArray();
+		Arrays.sort(all);
+		return all;
+	}
+
+	private static double median(List<Double> values) {
+		List<Double> sorted = values.stream().sorted().toList();
+		return sorted.get(sorted.size() / 2);
 	}
 
 	private static double percentile(long[] sorted, int percent) {
