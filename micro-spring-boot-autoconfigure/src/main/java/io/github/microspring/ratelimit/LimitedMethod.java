@@ -44,6 +44,9 @@ final class LimitedMethod {
 
 	private final ParameterNameDiscoverer parameterNames;
 
+	/** index of the argument a key of just {@code #name} names, evaluated without SpEL; -1 otherwise */
+	private final int keyArgument;
+
 	LimitedMethod(Method method, LimitSpec limit, Expression key, boolean server, Result result,
 			ParameterNameDiscoverer parameterNames) {
 		this.method = method;
@@ -54,6 +57,21 @@ final class LimitedMethod {
 		this.parameterNames = parameterNames;
 		this.policy = RateLimitHeaders.policy(limit);
 		this.quotedName = RateLimitHeaders.item(limit.name());
+		this.keyArgument = (key != null) ? argumentIndex(key.getExpressionString(), method, parameterNames) : -1;
+	}
+
+	private static int argumentIndex(String expression, Method method, ParameterNameDiscoverer parameterNames) {
+		String trimmed = expression.trim();
+		if (!trimmed.matches("#[A-Za-z_$][A-Za-z0-9_$]*")) {
+			return -1;
+		}
+		String[] names = parameterNames.getParameterNames(method);
+		for (int i = 0; names != null && i < names.length; i++) {
+			if (trimmed.substring(1).equals(names[i])) {
+				return i;
+			}
+		}
+		return -1;
 	}
 
 	LimitSpec limit() {
@@ -84,6 +102,9 @@ final class LimitedMethod {
 	String key(Object[] arguments, InboundRequest inbound) {
 		if (this.key == null) {
 			return null;
+		}
+		if (this.keyArgument >= 0) {
+			return String.valueOf(arguments[this.keyArgument]);
 		}
 		MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(null, this.method, arguments,
 				this.parameterNames);

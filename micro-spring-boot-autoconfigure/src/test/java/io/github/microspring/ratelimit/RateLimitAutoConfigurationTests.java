@@ -54,6 +54,21 @@ class RateLimitAutoConfigurationTests {
 	}
 
 	@Test
+	void keysBucketsByMethodArgument() {
+		this.runner.withUserConfiguration(Limited.class).run((context) -> {
+			Service service = context.getBean(Service.class);
+			service.callAs("alice");
+			assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> service.callAs("alice")))
+				.isInstanceOf(RateLimitExceededException.class);
+			service.callAs("bob");
+			// a full SpEL expression: the key BOB is a bucket of its own
+			assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> service.callAsUpper("bob"))).isNull();
+			assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> service.callAsUpper("bob")))
+				.isInstanceOf(RateLimitExceededException.class);
+		});
+	}
+
+	@Test
 	void leavesMethodsAloneWhenDisabled() {
 		this.runner.withUserConfiguration(Limited.class).withPropertyValues("micro.ratelimit.enabled=false")
 			.run((context) -> {
@@ -182,6 +197,16 @@ class RateLimitAutoConfigurationTests {
 		@RateLimited(name = "one", side = RateLimited.Side.SERVER)
 		public String call() {
 			return "ok";
+		}
+
+		@RateLimited(name = "one", key = "#user", side = RateLimited.Side.SERVER)
+		public String callAs(String user) {
+			return user;
+		}
+
+		@RateLimited(name = "one", key = "#user.toUpperCase()", side = RateLimited.Side.SERVER)
+		public String callAsUpper(String user) {
+			return user;
 		}
 
 	}
