@@ -21,7 +21,7 @@ import org.springframework.validation.annotation.Validated;
 public class RateLimitProperties {
 
 	/**
-	 * Whether to enforce {@link RateLimited} annotations.
+	 * Whether to enforce @RateLimited annotations.
 	 */
 	private boolean enabled = true;
 
