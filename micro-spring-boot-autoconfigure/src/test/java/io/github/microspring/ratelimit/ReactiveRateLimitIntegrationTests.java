@@ -104,17 +104,27 @@ class ReactiveRateLimitIntegrationTests {
 	}
 
 	@Test
-	void reactiveClientWaitsForTokensOnASchedulerNotAThread() {
+	void reactiveClientWaitsForTokensOnASchedulerNotAThread() throws Exception {
 		ReactiveClient client = context.getBean(ReactiveClient.class);
-		long begin = System.nanoTime();
-		// subscribed on one single thread: blocking waits would serialise them behind each other far longer
-		List<String> answers = Flux.range(0, 6)
-			.flatMap((i) -> client.call(i).subscribeOn(Schedulers.single()))
-			.collectList()
-			.block(Duration.ofSeconds(20));
-		assertThat(answers).hasSize(6);
-		// 1 at once, then 5 at 5/s
-		assertThat(System.nanoTime() - begin).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(900));
+		reactor.core.scheduler.Scheduler caller = Schedulers.newSingle("caller");
+		try {
+			long begin = System.nanoTime();
+			java.util.concurrent.CompletableFuture<List<String>> answers = Flux.range(0, 6)
+				.flatMap((i) -> client.call(i).subscribeOn(caller))
+				.collectList()
+				.toFuture();
+			// queued on the caller's only thread behind the six subscriptions: a wait that blocked that thread
+			// would hold this task back until every call had its token
+			java.util.concurrent.CompletableFuture<Boolean> callsPendingWhenThreadFree = new java.util.concurrent.CompletableFuture<>();
+			caller.schedule(() -> callsPendingWhenThreadFree.complete(!answers.isDone()));
+			assertThat(callsPendingWhenThreadFree.get(20, TimeUnit.SECONDS)).isTrue();
+			assertThat(answers.get(20, TimeUnit.SECONDS)).hasSize(6);
+			// 1 at once, then 5 at 5/s
+			assertThat(System.nanoTime() - begin).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(900));
+		}
+		finally {
+			caller.dispose();
+		}
 	}
 
 	@Test
