@@ -100,15 +100,27 @@ public class DeadlineAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = "org.springframework.web.client.RestClient")
-	static class ClientConfiguration {
+	static class RestClientConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		DeadlineClientCustomizer microDeadlineClientCustomizer(DeadlineProperties properties) {
+		DeadlineRestClientCustomizer microDeadlineRestClientCustomizer(DeadlineProperties properties) {
 			HttpClient client = properties.getBlockingClients().isTimeouts() ? HttpClient.newBuilder()
 				.connectTimeout(properties.getBlockingClients().getConnectTimeout())
 				.build() : null;
-			return new DeadlineClientCustomizer(properties.getHeader(), properties.getPerTryTimeout(), client);
+			return new DeadlineRestClientCustomizer(properties.getHeader(), properties.getPerTryTimeout(), client);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.web.reactive.function.client.WebClient")
+	static class WebClientConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		DeadlineWebClientCustomizer microDeadlineWebClientCustomizer(DeadlineProperties properties) {
+			return new DeadlineWebClientCustomizer(properties.getHeader(), properties.getPerTryTimeout());
 		}
 
 	}

@@ -107,12 +107,24 @@ public class MetadataAutoConfiguration {
 
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = "org.springframework.web.client.RestClient")
-	static class ClientConfiguration {
+	static class RestClientConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		MetadataClientCustomizer microMetadataClientCustomizer() {
-			return new MetadataClientCustomizer();
+		MetadataRestClientCustomizer microMetadataRestClientCustomizer() {
+			return new MetadataRestClientCustomizer();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.web.reactive.function.client.WebClient")
+	static class WebClientConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		MetadataWebClientCustomizer microMetadataWebClientCustomizer() {
+			return new MetadataWebClientCustomizer();
 		}
 
 	}
