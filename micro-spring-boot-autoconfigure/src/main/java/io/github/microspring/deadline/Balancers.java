@@ -14,7 +14,8 @@ final class Balancers {
 	private static final List<Class<?>> TYPES = resolve(
 			"org.springframework.cloud.client.loadbalancer.BlockingLoadBalancerInterceptor",
 			"org.springframework.cloud.client.loadbalancer.DeferringLoadBalancerInterceptor",
-			"org.springframework.cloud.client.loadbalancer.reactive.LoadBalancedExchangeFilterFunction");
+			"org.springframework.cloud.client.loadbalancer.reactive.LoadBalancedExchangeFilterFunction",
+			"org.springframework.cloud.client.loadbalancer.reactive.DeferringLoadBalancerExchangeFilterFunction");
 
 	private Balancers() {
 	}
