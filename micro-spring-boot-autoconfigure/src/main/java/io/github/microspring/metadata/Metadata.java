@@ -41,6 +41,13 @@ public final class Metadata {
 		return new Metadata(Collections.unmodifiableMap(ordered));
 	}
 
+	/**
+	 * Metadata over entries whose names are already unique ignoring case, kept as they are.
+	 */
+	static Metadata ofUnique(Map<String, String> entries) {
+		return entries.isEmpty() ? EMPTY : new Metadata(Collections.unmodifiableMap(entries));
+	}
+
 	public static Metadata empty() {
 		return EMPTY;
 	}

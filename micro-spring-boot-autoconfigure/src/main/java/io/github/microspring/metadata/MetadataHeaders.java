@@ -28,6 +28,8 @@ final class MetadataHeaders {
 
 	private final List<String> prefixes;
 
+	private final boolean exactOnly;
+
 	private final int maxEntries;
 
 	private final long maxBytes;
@@ -50,6 +52,7 @@ final class MetadataHeaders {
 		}
 		this.exact = caseInsensitive(exact);
 		this.prefixes = List.copyOf(prefixes);
+		this.exactOnly = prefixes.isEmpty();
 		this.maxEntries = maxEntries;
 		this.maxBytes = maxBytes;
 		this.reject = reject;
@@ -66,13 +69,12 @@ final class MetadataHeaders {
 		if (this.exact.contains(name)) {
 			return true;
 		}
-		if (this.prefixes.isEmpty() || GUARDED.contains(name)) {
+		if (this.exactOnly) {
 			return false;
 		}
-		String lower = name.toLowerCase(Locale.ROOT);
 		for (String prefix : this.prefixes) {
-			if (lower.startsWith(prefix)) {
-				return true;
+			if (name.regionMatches(true, 0, prefix, 0, prefix.length())) {
+				return !GUARDED.contains(name);
 			}
 		}
 		return false;
@@ -132,7 +134,7 @@ final class MetadataHeaders {
 		for (int i = 0; i < over; i++) {
 			this.dropped.run();
 		}
-		return (entries != null) ? Metadata.of(entries) : Metadata.empty();
+		return (entries != null) ? Metadata.ofUnique(entries) : Metadata.empty();
 	}
 
 	private static boolean containsIgnoringCase(Map<String, String> entries, String name) {
