@@ -150,10 +150,13 @@ class MetadataPropagationIntegrationTests {
 			.containsEntry("c.cookie", null);
 	}
 
-	@Test
-	void overLimitMetadataIsRejectedWith431AndProblemDetails() throws Exception {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RunningApplication.port(a)
-				+ "/chain?via=lb-rest-client"));
+	@ParameterizedTest
+	@ValueSource(strings = { "servlet", "reactive" })
+	void overLimitMetadataIsRejectedWith431AndProblemDetails(String stack) throws Exception {
+		ConfigurableApplicationContext target = stack.equals("servlet") ? a : b;
+		String path = stack.equals("servlet") ? "/chain?via=lb-rest-client" : "/relay";
+		HttpRequest.Builder request = HttpRequest
+			.newBuilder(URI.create("http://127.0.0.1:" + RunningApplication.port(target) + path));
 		for (int i = 0; i < 5; i++) {
 			request.header("X-Meta-Entry-" + i, "v");
 		}
