@@ -6,8 +6,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.client.ClientHttpRequest;
@@ -30,10 +32,16 @@ final class PerTryRequestFactory implements ClientHttpRequestFactory {
 
 	private final Supplier<Duration> perTryTimeout;
 
+	/**
+	 * Writes streamed request bodies; Spring's factory would make one per factory, so per request here.
+	 */
+	private final Executor bodyWriter;
+
 	PerTryRequestFactory(HttpClient client, String header, Supplier<Duration> perTryTimeout) {
 		this.client = client;
 		this.header = header;
 		this.perTryTimeout = perTryTimeout;
+		this.bodyWriter = client.executor().orElseGet(() -> new SimpleAsyncTaskExecutor("micro-http-body-"));
 	}
 
 	@Override
@@ -47,7 +55,7 @@ final class PerTryRequestFactory implements ClientHttpRequestFactory {
 				timeout = remaining;
 			}
 		}
-		JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(this.client);
+		JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(this.client, this.bodyWriter);
 		if (timeout != null) {
 			factory.setReadTimeout(timeout);
 		}

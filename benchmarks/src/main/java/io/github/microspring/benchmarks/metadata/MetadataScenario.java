@@ -32,9 +32,12 @@ import org.springframework.web.reactive.function.client.WebClient;
  * Throughput and allocation of a three-hop chain (A → B → C, WebFlux, @LoadBalanced WebClient, real etcd, all
  * in this JVM on loopback) with metadata and deadlines on, against the same chain with both switched off, in
  * the same run: rounds alternate between the two chains, each sending the same requests with the same headers
- * under the same bounded concurrency.
+ * under the same bounded concurrency. Reactor's automatic context propagation is a JVM-wide hook, on for both
+ * chains once the first starts: its own cost is not in the difference.
  * <p>
- * Arguments: {@code requests=N} per round (3000), {@code concurrency=N} (16), {@code rounds=N} per chain (3).
+ * Arguments: {@code requests=N} per round (3000), {@code concurrency=N} (16), {@code rounds=N} per chain (5),
+ * after two rounds per chain that do not count; {@code on=metadata,deadline} (the default) names what the first
+ * chain has on.
  * Allocation is every thread's allocated bytes over a round divided by its requests (client, three servers
  * and the calls between them).
  */
@@ -44,7 +47,7 @@ public final class MetadataScenario {
 	}
 
 	public static void main(String[] args) throws Exception {
-		Map<String, String> options = new HashMap<>(Map.of("requests", "3000", "concurrency", "16", "rounds", "3"));
+		Map<String, String> options = new HashMap<>(Map.of("requests", "3000", "concurrency", "16", "rounds", "5", "on", "metadata,deadline"));
 		for (String arg : args) {
 			String[] pair = arg.split("=", 2);
 			options.put(pair[0], pair[1]);
@@ -54,11 +57,14 @@ public final class MetadataScenario {
 		int rounds = Integer.parseInt(options.get("rounds"));
 		List<ConfigurableApplicationContext> contexts = new ArrayList<>();
 		try (EtcdServer etcd = EtcdServer.start()) {
-			Chain on = Chain.start("on", true, etcd, contexts);
-			Chain off = Chain.start("off", false, etcd, contexts);
+			String features = options.get("on");
+			Chain on = Chain.start("on", features.contains("metadata"), features.contains("deadline"), etcd, contexts);
+			Chain off = Chain.start("off", false, false, etcd, contexts);
 			WebClient load = WebClient.create();
-			for (Chain chain : List.of(on, off)) {
-				chain.round(load, Math.max(500, requests / 3), concurrency);
+			// warm both chains up (JIT, connection pools, load-balancer caches) before anything counts
+			for (int i = 0; i < 2; i++) {
+				on.round(load, requests, concurrency);
+				off.round(load, requests, concurrency);
 			}
 			List<double[]> onRounds = new ArrayList<>();
 			List<double[]> offRounds = new ArrayList<>();
@@ -70,7 +76,8 @@ public final class MetadataScenario {
 			double offThroughput = median(offRounds, 0);
 			double onBytes = median(onRounds, 1);
 			double offBytes = median(offRounds, 1);
-			System.out.printf("rounds: %d x %d requests, concurrency %d%n", rounds, requests, concurrency);
+			System.out.printf("rounds: %d x %d requests, concurrency %d, on: %s%n", rounds, requests, concurrency,
+					features);
 			System.out.printf("feature on:  %.0f req/s (rounds %s), %.0f bytes allocated per request%n", onThroughput,
 					column(onRounds, 0), onBytes);
 			System.out.printf("feature off: %.0f req/s (rounds %s), %.0f bytes allocated per request%n", offThroughput,
@@ -104,12 +111,13 @@ public final class MetadataScenario {
 
 	private record Chain(String name, int port) {
 
-		static Chain start(String name, boolean feature, EtcdServer etcd, List<ConfigurableApplicationContext> contexts) {
-			ConfigurableApplicationContext c = hop(name, "c", "", feature, etcd);
+		static Chain start(String name, boolean metadata, boolean deadline, EtcdServer etcd,
+				List<ConfigurableApplicationContext> contexts) {
+			ConfigurableApplicationContext c = hop(name, "c", "", metadata, deadline, etcd);
 			contexts.add(c);
-			ConfigurableApplicationContext b = hop(name, "b", "c", feature, etcd);
+			ConfigurableApplicationContext b = hop(name, "b", "c", metadata, deadline, etcd);
 			contexts.add(b);
-			ConfigurableApplicationContext a = hop(name, "a", "b", feature, etcd);
+			ConfigurableApplicationContext a = hop(name, "a", "b", metadata, deadline, etcd);
 			contexts.add(a);
 			DiscoveryClient discovery = a.getBean(DiscoveryClient.class);
 			long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -120,13 +128,13 @@ public final class MetadataScenario {
 			return new Chain(name, ((WebServerApplicationContext) a).getWebServer().getPort());
 		}
 
-		private static ConfigurableApplicationContext hop(String chain, String hop, String next, boolean feature,
-				EtcdServer etcd) {
+		private static ConfigurableApplicationContext hop(String chain, String hop, String next, boolean metadata,
+				boolean deadline, EtcdServer etcd) {
 			return new SpringApplicationBuilder(Hop.class).web(WebApplicationType.REACTIVE)
 				.properties("spring.application.name=" + chain + "-" + hop, "server.port=0",
 						"server.address=127.0.0.1", "spring.main.banner-mode=off", "logging.level.root=warn",
 						"micro.etcd.endpoints=" + etcd.endpoint(), "hop.next=" + (next.isEmpty() ? "" : chain + "-" + next),
-						"micro.metadata.enabled=" + feature, "micro.deadline.enabled=" + feature,
+						"micro.metadata.enabled=" + metadata, "micro.deadline.enabled=" + deadline,
 						"micro.metadata.headers=X-User,X-Meta-*")
 				.run();
 		}
