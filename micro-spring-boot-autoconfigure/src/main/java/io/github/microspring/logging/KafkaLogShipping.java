@@ -1,0 +1,72 @@
+package io.github.microspring.logging;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Ships the application's log events to Kafka while the context runs: on start, the sender thread starts and
+ * the appender joins the root logger; on stop, the appender leaves it, and the sender ships what is left for
+ * the grace period before closing the producer. Starts first and stops last, so the log of other components'
+ * shutdown is shipped too.
+ */
+public class KafkaLogShipping implements SmartLifecycle {
+
+	private final LogShipper<CapturedEvent> shipper;
+
+	private final KafkaLogAppender appender;
+
+	KafkaLogShipping(LogShipper<CapturedEvent> shipper) {
+		this.shipper = shipper;
+		this.appender = new KafkaLogAppender(shipper);
+	}
+
+	LogShipper<CapturedEvent> shipper() {
+		return this.shipper;
+	}
+
+	KafkaLogAppender appender() {
+		return this.appender;
+	}
+
+	@Override
+	public void start() {
+		this.shipper.start();
+		Logger root = rootLogger();
+		if (root != null && root.getAppender(KafkaLogAppender.NAME) == null) {
+			this.appender.setContext(root.getLoggerContext());
+			this.appender.start();
+			root.addAppender(this.appender);
+		}
+	}
+
+	@Override
+	public void stop() {
+		Logger root = rootLogger();
+		if (root != null) {
+			root.detachAppender(this.appender);
+		}
+		this.appender.stop();
+		this.shipper.stop();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.shipper.isRunning();
+	}
+
+	@Override
+	public int getPhase() {
+		return Integer.MIN_VALUE + 1000;
+	}
+
+	private static Logger rootLogger() {
+		if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+			return context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+		}
+		return null;
+	}
+
+}
