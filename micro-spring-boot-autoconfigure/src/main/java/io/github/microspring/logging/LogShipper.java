@@ -63,6 +63,9 @@ class LogShipper<E> {
 
 	private Spool spool;
 
+	/** An event taken from the queue while waiting for one; the oldest not yet handled. */
+	private volatile E held;
+
 	private LogSender sender;
 
 	private List<LogRecord> batch = List.of();
@@ -160,7 +163,7 @@ class LogShipper<E> {
 
 	/** Events queued in memory or waiting in the spool. */
 	long backlog() {
-		return this.queue.size() + this.spoolBacklog;
+		return this.queue.size() + this.spoolBacklog + ((this.held != null) ? 1 : 0);
 	}
 
 	/** Since when events wait in the spool because the broker did not take them, {@code null} when shipping. */
@@ -195,7 +198,7 @@ class LogShipper<E> {
 	}
 
 	private boolean isDrained() {
-		return this.inflight == null && this.queue.isEmpty() && this.spool.isEmpty();
+		return this.inflight == null && this.held == null && this.queue.isEmpty() && this.spool.isEmpty();
 	}
 
 	private void step() {
@@ -283,8 +286,7 @@ class LogShipper<E> {
 	}
 
 	private void moveQueueToSpool() {
-		List<E> events = new ArrayList<>();
-		this.queue.drainTo(events);
+		List<E> events = drain(Integer.MAX_VALUE);
 		if (events.isEmpty()) {
 			return;
 		}
@@ -320,8 +322,7 @@ class LogShipper<E> {
 			this.inflightSpooled = true;
 		}
 		else {
-			List<E> events = new ArrayList<>();
-			this.queue.drainTo(events, this.settings.batchSize());
+			List<E> events = drain(this.settings.batchSize());
 			List<LogRecord> records = new ArrayList<>(events.size());
 			for (E event : events) {
 				LogRecord record = format(event);
@@ -357,13 +358,10 @@ class LogShipper<E> {
 			if (this.inflight != null) {
 				this.inflight.get(5, TimeUnit.MILLISECONDS);
 			}
-			else if (this.queue.isEmpty()) {
+			else if (this.held == null && this.queue.isEmpty()) {
 				long wait = (this.retryAt > 0) ? Math.max(1, Math.min(IDLE_WAIT_MILLIS, this.retryAt - now()))
 						: IDLE_WAIT_MILLIS;
-				E event = this.queue.poll(wait, TimeUnit.MILLISECONDS);
-				if (event != null) {
-					requeueFirst(event);
-				}
+				this.held = this.queue.poll(wait, TimeUnit.MILLISECONDS);
 			}
 		}
 		catch (TimeoutException | ExecutionException ex) {
@@ -376,32 +374,16 @@ class LogShipper<E> {
 	}
 
 	/**
-	 * Puts back an event taken while waiting; the queue held none, so it is still the oldest unless the
-	 * logging threads filled the queue meanwhile, in which case it goes straight to the spool.
+	 * Takes up to {@code max} events in order: first the one taken while waiting for the queue, then the queue's.
 	 */
-	private void requeueFirst(E event) {
-		List<E> rest = new ArrayList<>();
-		this.queue.drainTo(rest);
-		List<E> ordered = new ArrayList<>(rest.size() + 1);
-		ordered.add(event);
-		ordered.addAll(rest);
-		int index = 0;
-		while (index < ordered.size() && this.queue.offer(ordered.get(index))) {
-			index++;
+	private List<E> drain(int max) {
+		List<E> events = new ArrayList<>();
+		if (this.held != null) {
+			events.add(this.held);
+			this.held = null;
 		}
-		if (index < ordered.size()) {
-			List<E> overflow = new ArrayList<>();
-			this.queue.drainTo(overflow);
-			overflow.addAll(ordered.subList(index, ordered.size()));
-			List<LogRecord> records = new ArrayList<>();
-			for (E each : overflow) {
-				LogRecord record = format(each);
-				if (record != null) {
-					records.add(record);
-				}
-			}
-			spoolAll(records);
-		}
+		this.queue.drainTo(events, max - events.size());
+		return events;
 	}
 
 	private LogRecord format(E event) {
