@@ -15,6 +15,8 @@ class KafkaLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
 	static final String NAME = "MICRO_KAFKA";
 
+	private static final AtomicLong instances = new AtomicLong();
+
 	private static final String KAFKA_LOGGERS = "org.apache.kafka";
 
 	private static final String KAFKA_THREADS = "kafka-producer-network-thread";
@@ -25,7 +27,9 @@ class KafkaLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
 	KafkaLogAppender(LogShipper<CapturedEvent> shipper) {
 		this.shipper = shipper;
-		setName(NAME);
+		// one per application context: two contexts in one JVM (tests, a parent and child) each keep theirs
+		long number = instances.incrementAndGet();
+		setName((number == 1) ? NAME : NAME + "-" + number);
 	}
 
 	@Override

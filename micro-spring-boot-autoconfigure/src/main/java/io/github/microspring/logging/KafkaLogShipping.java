@@ -1,7 +1,9 @@
 package io.github.microspring.logging;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.LoggerContextListener;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
@@ -17,6 +19,35 @@ public class KafkaLogShipping implements SmartLifecycle {
 	private final LogShipper<CapturedEvent> shipper;
 
 	private final KafkaLogAppender appender;
+
+	/** Boot's logging system resets the Logback context when logging is configured again; stay attached. */
+	private final LoggerContextListener reattach = new LoggerContextListener() {
+
+		@Override
+		public boolean isResetResistant() {
+			return true;
+		}
+
+		@Override
+		public void onReset(LoggerContext context) {
+			if (KafkaLogShipping.this.shipper.isRunning()) {
+				attach(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME));
+			}
+		}
+
+		@Override
+		public void onStart(LoggerContext context) {
+		}
+
+		@Override
+		public void onStop(LoggerContext context) {
+		}
+
+		@Override
+		public void onLevelChange(Logger logger, Level level) {
+		}
+
+	};
 
 	KafkaLogShipping(LogShipper<CapturedEvent> shipper) {
 		this.shipper = shipper;
@@ -35,9 +66,16 @@ public class KafkaLogShipping implements SmartLifecycle {
 	public void start() {
 		this.shipper.start();
 		Logger root = rootLogger();
-		if (root != null && root.getAppender(KafkaLogAppender.NAME) == null) {
+		if (root != null) {
 			this.appender.setContext(root.getLoggerContext());
 			this.appender.start();
+			attach(root);
+			root.getLoggerContext().addListener(this.reattach);
+		}
+	}
+
+	private void attach(Logger root) {
+		if (root.getAppender(this.appender.getName()) == null) {
 			root.addAppender(this.appender);
 		}
 	}
@@ -46,6 +84,7 @@ public class KafkaLogShipping implements SmartLifecycle {
 	public void stop() {
 		Logger root = rootLogger();
 		if (root != null) {
+			root.getLoggerContext().removeListener(this.reattach);
 			root.detachAppender(this.appender);
 		}
 		this.appender.stop();
