@@ -49,9 +49,17 @@ public class KafkaLogShipping implements SmartLifecycle {
 
 	};
 
-	KafkaLogShipping(LogShipper<CapturedEvent> shipper) {
+	private final String instanceId;
+
+	KafkaLogShipping(LogShipper<CapturedEvent> shipper, String instanceId) {
 		this.shipper = shipper;
+		this.instanceId = instanceId;
 		this.appender = new KafkaLogAppender(shipper);
+	}
+
+	/** Instance id the shipped events carry. */
+	public String instanceId() {
+		return this.instanceId;
 	}
 
 	LogShipper<CapturedEvent> shipper() {

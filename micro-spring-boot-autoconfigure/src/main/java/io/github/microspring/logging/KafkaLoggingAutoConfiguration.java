@@ -58,7 +58,7 @@ public class KafkaLoggingAutoConfiguration {
 				Duration.ofSeconds(1));
 		return new KafkaLogShipping(new LogShipper<>(properties.getQueueCapacity(), formatter,
 				() -> new KafkaLogSender(producer, properties.getTopic()), () -> Spool.open(directory, maxBytes),
-				settings, Clock.systemUTC()));
+				settings, Clock.systemUTC()), instance);
 	}
 
 	static String serviceName(KafkaLoggingProperties properties, Environment environment) {

@@ -161,6 +161,11 @@ class LogShipper<E> {
 		return this.failures.get();
 	}
 
+	/** Events queued in memory, not yet taken by the sender thread. */
+	long queued() {
+		return this.queue.size() + ((this.held != null) ? 1 : 0);
+	}
+
 	/** Events queued in memory or waiting in the spool. */
 	long backlog() {
 		return this.queue.size() + this.spoolBacklog + ((this.held != null) ? 1 : 0);

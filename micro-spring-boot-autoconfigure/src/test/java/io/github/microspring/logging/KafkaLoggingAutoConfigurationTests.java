@@ -130,7 +130,7 @@ class KafkaLoggingAutoConfigurationTests {
 					() -> Spool.open(directory, 1024), new LogShipper.Settings(1, java.time.Duration.ofSeconds(1),
 							java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1),
 							java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1)),
-					java.time.Clock.systemUTC()));
+					java.time.Clock.systemUTC()), "own-1");
 		}
 
 	}

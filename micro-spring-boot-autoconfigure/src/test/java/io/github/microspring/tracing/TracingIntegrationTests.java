@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.microspring.etcd.RunningApplication;
+import io.github.microspring.logging.TopicReader;
 import io.github.microspring.test.etcd.EtcdExtension;
 import io.github.microspring.test.etcd.EtcdServer;
 import io.github.microspring.test.kafka.KafkaExtension;
@@ -131,7 +132,7 @@ class TracingIntegrationTests {
 	}
 
 	private static JsonNode served(KafkaServer kafka, String traceId) throws Exception {
-		for (ConsumerRecord<String, String> record : kafka.records(TOPIC, 1, Duration.ofSeconds(10))) {
+		for (ConsumerRecord<String, String> record : TopicReader.records(kafka, TOPIC)) {
 			JsonNode event = json.readTree(record.value());
 			if (event.path("message").asText().equals("serving b") && traceId.equals(event.path("traceId").asText())) {
 				return event;
