@@ -78,7 +78,7 @@ public class KafkaLoggingProperties {
 	 * Most events sent in one batch.
 	 */
 	@Min(1)
-	private int batchSize = 2000;
+	private int batchSize = 8192;
 
 	/**
 	 * How long a batch may wait for the broker before newer events go to the spool.

@@ -70,6 +70,11 @@ class LogShipper<E> {
 
 	private List<LogRecord> batch = List.of();
 
+	/** Records formatted while the batch before them is in flight, so the next batch goes out at once. */
+	private List<LogRecord> ahead = new ArrayList<>();
+
+	private volatile int aheadSize;
+
 	private CompletableFuture<Integer> inflight;
 
 	private boolean inflightSpooled;
@@ -168,7 +173,7 @@ class LogShipper<E> {
 
 	/** Events queued in memory or waiting in the spool. */
 	long backlog() {
-		return this.queue.size() + this.spoolBacklog + ((this.held != null) ? 1 : 0);
+		return this.queue.size() + this.spoolBacklog + this.aheadSize + ((this.held != null) ? 1 : 0);
 	}
 
 	/** Since when events wait in the spool because the broker did not take them, {@code null} when shipping. */
@@ -203,7 +208,8 @@ class LogShipper<E> {
 	}
 
 	private boolean isDrained() {
-		return this.inflight == null && this.held == null && this.queue.isEmpty() && this.spool.isEmpty();
+		return this.inflight == null && this.held == null && this.ahead.isEmpty() && this.queue.isEmpty()
+				&& this.spool.isEmpty();
 	}
 
 	private void step() {
@@ -214,7 +220,10 @@ class LogShipper<E> {
 			spoolInflight();
 		}
 		boolean sendingDirectly = this.inflight != null && !this.inflightSpooled;
-		if (!sendingDirectly && (!this.spool.isEmpty() || this.inflight != null || now < this.retryAt)) {
+		if (sendingDirectly) {
+			formatAhead();
+		}
+		else if (!sendingDirectly && (!this.spool.isEmpty() || this.inflight != null || now < this.retryAt)) {
 			moveQueueToSpool();
 		}
 		if (this.inflight == null && now >= this.retryAt) {
@@ -247,6 +256,7 @@ class LogShipper<E> {
 			if (!this.inflightSpooled) {
 				// the spool is empty while sending directly, so the rest goes to its head, before anything newer
 				spoolAll(this.batch.subList(acknowledged, this.batch.size()));
+				spoolAhead();
 			}
 			this.backoff = (this.backoff == 0) ? this.settings.retryBackoff().toMillis()
 					: Math.min(this.backoff * 2, this.settings.maxRetryBackoff().toMillis());
@@ -271,26 +281,46 @@ class LogShipper<E> {
 	 * batch is acknowledged.
 	 */
 	private void spoolInflight() {
-		if (this.spool.bytes() > 0) {
+		if (this.spool.bytes() > 0 || !this.spool.fits(this.batch)) {
+			// cannot hold the whole batch at its head: keep waiting for the broker's answer rather than lose order
 			return;
 		}
-		List<LogRecord> kept = new ArrayList<>(this.batch.size());
 		for (LogRecord record : this.batch) {
-			if (!this.spool.append(record.key(), record.value())) {
-				// cannot hold the whole batch: keep waiting for the broker's answer rather than lose order
-				return;
-			}
-			kept.add(record);
+			this.spool.append(record.key(), record.value());
 		}
-		this.spooled.addAndGet(kept.size());
+		this.spooled.addAndGet(this.batch.size());
 		this.spoolBacklog = this.spool.records();
 		this.inflightSpooled = true;
+		spoolAhead();
 		if (this.behindSince == null) {
 			this.behindSince = this.clock.instant();
 		}
 	}
 
+	private void formatAhead() {
+		int room = this.settings.batchSize() - this.ahead.size();
+		if (room <= 0) {
+			return;
+		}
+		for (E event : drain(room)) {
+			LogRecord record = format(event);
+			if (record != null) {
+				this.ahead.add(record);
+			}
+		}
+		this.aheadSize = this.ahead.size();
+	}
+
+	private void spoolAhead() {
+		if (!this.ahead.isEmpty()) {
+			spoolAll(this.ahead);
+			this.ahead = new ArrayList<>();
+			this.aheadSize = 0;
+		}
+	}
+
 	private void moveQueueToSpool() {
+		spoolAhead();
 		List<E> events = drain(Integer.MAX_VALUE);
 		if (events.isEmpty()) {
 			return;
@@ -327,15 +357,10 @@ class LogShipper<E> {
 			this.inflightSpooled = true;
 		}
 		else {
-			List<E> events = drain(this.settings.batchSize());
-			List<LogRecord> records = new ArrayList<>(events.size());
-			for (E event : events) {
-				LogRecord record = format(event);
-				if (record != null) {
-					records.add(record);
-				}
-			}
-			this.batch = records;
+			formatAhead();
+			this.batch = this.ahead;
+			this.ahead = new ArrayList<>();
+			this.aheadSize = 0;
 			this.inflightSpooled = false;
 		}
 		if (this.batch.isEmpty()) {

@@ -131,6 +131,17 @@ class Spool implements AutoCloseable {
 	}
 
 	/**
+	 * Whether all of the records would fit.
+	 */
+	boolean fits(List<LogRecord> records) {
+		long length = 0;
+		for (LogRecord record : records) {
+			length += HEADER + record.key().length + record.value().length;
+		}
+		return this.bytes + length <= this.maxBytes;
+	}
+
+	/**
 	 * Appends a record, unless it would take the spool over its size.
 	 * @return whether the record was kept
 	 */
