@@ -10,7 +10,9 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 import io.github.microspring.logging.KafkaLoggingProperties.RecordKey;
 
+import org.springframework.beans.DirectFieldAccessor;
 import org.springframework.boot.logging.logback.StructuredLogEncoder;
+import org.springframework.boot.logging.structured.StructuredLogFormatter;
 import org.springframework.core.env.Environment;
 
 /**
@@ -22,6 +24,8 @@ import org.springframework.core.env.Environment;
 class LogEventFormatter implements Function<CapturedEvent, LogRecord> {
 
 	private final StructuredLogEncoder encoder;
+
+	private final StructuredLogFormatter<ILoggingEvent> formatter;
 
 	private final RecordKey key;
 
@@ -41,6 +45,7 @@ class LogEventFormatter implements Function<CapturedEvent, LogRecord> {
 		this.encoder.setFormat(format);
 		this.encoder.setCharset(StandardCharsets.UTF_8);
 		this.encoder.start();
+		this.formatter = formatterOf(this.encoder);
 		this.key = key;
 		this.serviceBytes = service.getBytes(StandardCharsets.UTF_8);
 		this.instanceBytes = instance.getBytes(StandardCharsets.UTF_8);
@@ -52,7 +57,9 @@ class LogEventFormatter implements Function<CapturedEvent, LogRecord> {
 
 	@Override
 	public LogRecord apply(CapturedEvent captured) {
-		byte[] json = this.encoder.encode(captured.event());
+		byte[] json = (this.formatter != null)
+				? this.formatter.format(captured.event()).getBytes(StandardCharsets.UTF_8)
+				: this.encoder.encode(captured.event());
 		int end = json.length;
 		while (end > 0 && json[end - 1] != '}') {
 			end--;
@@ -71,6 +78,23 @@ class LogEventFormatter implements Function<CapturedEvent, LogRecord> {
 		value[at++] = '}';
 		value[at] = '}';
 		return new LogRecord(key(captured.event()), value);
+	}
+
+	/**
+	 * The encoder's formatter, when it can be reached: its {@code format} builds a String, several times faster
+	 * than the encoder's {@code encode}, which writes through an {@code OutputStreamWriter} character by
+	 * character; the sender thread's throughput is mostly this.
+	 */
+	@SuppressWarnings("unchecked")
+	private static StructuredLogFormatter<ILoggingEvent> formatterOf(StructuredLogEncoder encoder) {
+		try {
+			Object formatter = new DirectFieldAccessor(encoder).getPropertyValue("formatter");
+			return (formatter instanceof StructuredLogFormatter) ? (StructuredLogFormatter<ILoggingEvent>) formatter
+					: null;
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
 	}
 
 	private byte[] key(ILoggingEvent event) {

@@ -52,9 +52,14 @@ public final class LogShippingScenario {
 		int events = option(args, "events", 100_000);
 		int rate = option(args, "rate", 50_000);
 		int throughputEvents = option(args, "throughput", 300_000);
+		boolean latency = option(args, "latency", 1) == 1;
 		LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
 		try (KafkaServer kafka = KafkaServer.start()) {
 			System.out.printf("broker %s; %d events per case at %d/s%n", kafka.bootstrapServers(), events, rate);
+			if (!latency) {
+				throughputOnly(logback, kafka, throughputEvents);
+				return;
+			}
 			ConfigurableApplicationContext shipper = startShipper(kafka, "bench_ours", 16384);
 			Appender<ILoggingEvent> ours = detachAll(logback);
 			Result oursUp = measure(logback, ours, events, rate);
@@ -67,10 +72,6 @@ public final class LogShippingScenario {
 			theirs.stop();
 			shipper.close();
 
-			ConfigurableApplicationContext fast = startShipper(kafka, "bench_throughput", throughputEvents + 1000);
-			Appender<ILoggingEvent> throughputAppender = detachAll(logback);
-			double perSecond = throughput(logback, throughputAppender, fast, throughputEvents);
-			fast.close();
 
 			System.out.println();
 			System.out.println("log.info on the application thread (ns)        p50      p99      max");
@@ -78,8 +79,46 @@ public final class LogShippingScenario {
 			print("logback-kafka-appender, Kafka up", theirsUp);
 			print("micro shipper, Kafka down", oursDown);
 			print("logback-kafka-appender, Kafka down", theirsDown);
-			System.out.printf(Locale.ROOT, "%nshipped by the micro shipper: %,.0f events/s (%d events, broker acks)%n",
-					perSecond, throughputEvents);
+			throughputOnly(logback, kafka, throughputEvents);
+		}
+	}
+
+	private static void throughputOnly(LoggerContext logback, KafkaServer kafka, int events) throws Exception {
+		ConfigurableApplicationContext fast = startShipper(kafka, "bench_throughput", events + 1000);
+		Appender<ILoggingEvent> appender = detachAll(logback);
+		double perSecond = throughput(logback, appender, fast, events);
+		fast.close();
+		double raw = rawProducer(kafka, events);
+		System.out.printf(Locale.ROOT, "%nshipped by the micro shipper: %,.0f events/s (%d events, broker acks)%n",
+				perSecond, events);
+		System.out.printf(Locale.ROOT,
+				"anchor, a bare KafkaProducer with the shipper's settings sending the same count of 500-byte records: %,.0f records/s%n",
+				raw);
+	}
+
+	private static double rawProducer(KafkaServer kafka, int events) throws Exception {
+		// the shipper's producer defaults (KafkaLoggingAutoConfiguration)
+		java.util.Map<String, Object> config = java.util.Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks",
+				"all", "enable.idempotence", true, "max.in.flight.requests.per.connection", 5, "linger.ms", 5,
+				"batch.size", 256 * 1024, "max.block.ms", 1000);
+		byte[] value = new byte[500];
+		Arrays.fill(value, (byte) 'x');
+		java.util.concurrent.atomic.AtomicLong acked = new java.util.concurrent.atomic.AtomicLong();
+		try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer = new org.apache.kafka.clients.producer.KafkaProducer<>(
+				config, new org.apache.kafka.common.serialization.ByteArraySerializer(),
+				new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+			producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("bench_raw", value)).get();
+			long started = System.nanoTime();
+			for (int i = 0; i < events; i++) {
+				producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("bench_raw", "bench".getBytes(), value),
+						(metadata, ex) -> {
+							if (ex == null) {
+								acked.incrementAndGet();
+							}
+						});
+			}
+			producer.flush();
+			return acked.get() / ((System.nanoTime() - started) / 1e9);
 		}
 	}
 
