@@ -1,5 +1,7 @@
 package io.github.microspring.tracing;
 
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.springframework.boot.DefaultPropertiesPropertySource;
@@ -21,8 +23,16 @@ class KafkaObservationEnvironmentPostProcessor implements EnvironmentPostProcess
 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-		DefaultPropertiesPropertySource.addOrMerge(Map.of(TEMPLATE, "true", LISTENER, "true"),
-				environment.getPropertySources());
+		Map<String, Object> defaults = new HashMap<>();
+		for (String key : List.of(TEMPLATE, LISTENER)) {
+			// a value given anywhere, default properties included (SpringApplicationBuilder#properties), wins
+			if (!environment.containsProperty(key)) {
+				defaults.put(key, "true");
+			}
+		}
+		if (!defaults.isEmpty()) {
+			DefaultPropertiesPropertySource.addOrMerge(defaults, environment.getPropertySources());
+		}
 	}
 
 	@Override
