@@ -23,13 +23,13 @@ import org.awaitility.core.ConditionTimeoutException;
 
 import io.github.microspring.test.FreePorts;
 import io.github.microspring.test.ServerBinaries;
-import io.github.microspring.test.ServerProcesses;
+import io.github.microspring.test.ServerProcess;
 
 /**
  * One real etcd member on free loopback ports with a temporary data dir. Alone it is a single-member
  * cluster; {@link EtcdCluster} runs several.
  */
-public final class EtcdServer implements AutoCloseable {
+public final class EtcdServer extends ServerProcess {
 
 	private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
@@ -51,13 +51,12 @@ public final class EtcdServer implements AutoCloseable {
 
 	private final EtcdTls tls;
 
-	private Process process;
-
 	EtcdServer(String name, int clientPort, int peerPort, String initialCluster, Path home) {
 		this(name, clientPort, peerPort, initialCluster, home, null);
 	}
 
 	private EtcdServer(String name, int clientPort, int peerPort, String initialCluster, Path home, EtcdTls tls) {
+		super("etcd " + name, Duration.ofSeconds(5));
 		this.tls = tls;
 		HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
 		if (tls != null) {
@@ -129,35 +128,11 @@ public final class EtcdServer implements AutoCloseable {
 		return this.clientPort;
 	}
 
-	public long pid() {
-		return this.process.pid();
-	}
-
-	public boolean isRunning() {
-		return this.process != null && this.process.isAlive();
-	}
-
-	/**
-	 * SIGTERM, then SIGKILL if it does not exit in time. The data dir is kept.
-	 */
-	public synchronized void stop() {
-		ServerProcesses.stop(this.process, 5000);
-	}
-
-	/**
-	 * SIGKILL, as a crash. The data dir is kept.
-	 */
-	public synchronized void kill() {
-		ServerProcesses.kill(this.process);
-	}
-
 	/**
 	 * Starts again on the same ports with the same data, and waits until it serves.
 	 */
-	public synchronized void restart() {
-		if (isRunning()) {
-			stop();
-		}
+	@Override
+	protected void startProcess() {
 		launch();
 		awaitReady();
 	}
@@ -193,7 +168,7 @@ public final class EtcdServer implements AutoCloseable {
 					this.tls.serverKey().toString()));
 		}
 		try {
-			this.process = ServerProcesses.track(new ProcessBuilder(command).redirectErrorStream(true)
+			track(new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()))
 				.start());
 		}
@@ -216,8 +191,8 @@ public final class EtcdServer implements AutoCloseable {
 	}
 
 	private boolean serves() throws InterruptedException {
-		if (!this.process.isAlive()) {
-			throw new IllegalStateException("etcd exited with " + this.process.exitValue() + ":\n"
+		if (!process().isAlive()) {
+			throw new IllegalStateException("etcd exited with " + process().exitValue() + ":\n"
 					+ ServerBinaries.tail(this.log));
 		}
 		try {

@@ -38,6 +38,7 @@ import org.awaitility.core.ConditionTimeoutException;
 
 import io.github.microspring.test.FreePorts;
 import io.github.microspring.test.ServerBinaries;
+import io.github.microspring.test.ServerProcess;
 import io.github.microspring.test.ServerProcesses;
 
 /**
@@ -46,7 +47,7 @@ import io.github.microspring.test.ServerProcesses;
  * {@link #stop()}, {@link #kill()} and {@link #restart()} keep the ports and the data, so records and topics
  * survive a restart.
  */
-public final class KafkaServer implements AutoCloseable {
+public final class KafkaServer extends ServerProcess {
 
 	private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
@@ -66,9 +67,8 @@ public final class KafkaServer implements AutoCloseable {
 
 	private final Path log;
 
-	private Process process;
-
 	private KafkaServer(int port, int controllerPort, Path home) {
+		super("Kafka broker", Duration.ofMillis(STOP_GRACE_MILLIS));
 		this.port = port;
 		this.controllerPort = controllerPort;
 		this.home = home;
@@ -108,36 +108,12 @@ public final class KafkaServer implements AutoCloseable {
 		return this.port;
 	}
 
-	public long pid() {
-		return this.process.pid();
-	}
-
-	public boolean isRunning() {
-		return this.process != null && this.process.isAlive();
-	}
-
-	/**
-	 * SIGTERM (a controlled shutdown), then SIGKILL if it has not exited in time. Ports and data are kept.
-	 */
-	public synchronized void stop() {
-		ServerProcesses.stop(this.process, STOP_GRACE_MILLIS);
-	}
-
-	/**
-	 * SIGKILL, as a crash; returns once the process is gone. Ports and data are kept.
-	 */
-	public synchronized void kill() {
-		ServerProcesses.kill(this.process);
-	}
-
 	/**
 	 * Starts a stopped or killed broker again (stopping it first if it runs) on the same ports with the same
 	 * data, and waits until it serves.
 	 */
-	public synchronized void restart() {
-		if (isRunning()) {
-			stop();
-		}
+	@Override
+	protected void startProcess() {
 		launch();
 		awaitReady();
 	}
@@ -330,7 +306,7 @@ public final class KafkaServer implements AutoCloseable {
 	}
 
 	private synchronized void launch() {
-		this.process = start(List.of("kafka.Kafka", this.config.toString()));
+		track(start(List.of("kafka.Kafka", this.config.toString())));
 	}
 
 	private Process start(List<String> mainAndArguments) {
@@ -406,8 +382,8 @@ public final class KafkaServer implements AutoCloseable {
 	}
 
 	private void requireAlive() {
-		if (!this.process.isAlive()) {
-			throw new IllegalStateException("Kafka broker exited with " + this.process.exitValue() + ":\n"
+		if (!process().isAlive()) {
+			throw new IllegalStateException("Kafka broker exited with " + process().exitValue() + ":\n"
 					+ ServerBinaries.tail(this.log));
 		}
 	}

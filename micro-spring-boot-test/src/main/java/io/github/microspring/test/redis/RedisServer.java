@@ -16,12 +16,12 @@ import org.awaitility.core.ConditionTimeoutException;
 
 import io.github.microspring.test.FreePorts;
 import io.github.microspring.test.ServerBinaries;
-import io.github.microspring.test.ServerProcesses;
+import io.github.microspring.test.ServerProcess;
 
 /**
  * One real Redis server on a free loopback port, without persistence.
  */
-public final class RedisServer implements AutoCloseable {
+public final class RedisServer extends ServerProcess {
 
 	private static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
 
@@ -29,9 +29,8 @@ public final class RedisServer implements AutoCloseable {
 
 	private final Path log;
 
-	private Process process;
-
 	private RedisServer(int port, Path log) {
+		super("redis-server", Duration.ofSeconds(5));
 		this.port = port;
 		this.log = log;
 	}
@@ -55,63 +54,6 @@ public final class RedisServer implements AutoCloseable {
 		return this.port;
 	}
 
-	public long pid() {
-		return this.process.pid();
-	}
-
-	public boolean isRunning() {
-		return this.process != null && this.process.isAlive();
-	}
-
-	public synchronized void stop() {
-		if (isRunning()) {
-			// a frozen server ignores SIGTERM until it runs again
-			signal("-CONT");
-		}
-		ServerProcesses.stop(this.process, 5000);
-	}
-
-	public synchronized void kill() {
-		ServerProcesses.kill(this.process);
-	}
-
-	/**
-	 * SIGSTOP: the process keeps its port and connections but answers nothing, as in a long pause.
-	 */
-	public synchronized void freeze() {
-		signal("-STOP");
-	}
-
-	/**
-	 * SIGCONT after {@link #freeze()}.
-	 */
-	public synchronized void thaw() {
-		signal("-CONT");
-	}
-
-	private void signal(String signal) {
-		try {
-			Process kill = new ProcessBuilder("kill", signal, String.valueOf(pid())).redirectErrorStream(true).start();
-			if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
-				throw new IllegalStateException("kill " + signal + " " + pid() + " failed");
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while signalling redis-server", ex);
-		}
-	}
-
-	public synchronized void restart() {
-		if (isRunning()) {
-			stop();
-		}
-		launch();
-	}
-
 	@Override
 	public synchronized void close() {
 		stop();
@@ -123,12 +65,17 @@ public final class RedisServer implements AutoCloseable {
 		}
 	}
 
+	@Override
+	protected void startProcess() {
+		launch();
+	}
+
 	private void launch() {
 		List<String> command = List.of(ServerBinaries.require("redis-server", "redis-server").toString(), "--port",
 				String.valueOf(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize",
 				"no");
 		try {
-			this.process = ServerProcesses.track(new ProcessBuilder(command).redirectErrorStream(true)
+			track(new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()))
 				.start());
 		}
@@ -140,7 +87,7 @@ public final class RedisServer implements AutoCloseable {
 				.atMost(READY_TIMEOUT)
 				.pollInterval(Duration.ofMillis(20))
 				.until(() -> {
-					if (!this.process.isAlive()) {
+					if (!process().isAlive()) {
 						throw new IllegalStateException("redis-server exited:\n" + ServerBinaries.tail(this.log));
 					}
 					return ping();

@@ -19,14 +19,14 @@ import org.awaitility.core.ConditionTimeoutException;
 
 import io.github.microspring.test.FreePorts;
 import io.github.microspring.test.ServerBinaries;
-import io.github.microspring.test.ServerProcesses;
+import io.github.microspring.test.ServerProcess;
 
 /**
  * One real Zipkin server (in-memory storage) on a free loopback port, run from zipkin-server's exec jar in
  * its own JVM. The jar is found through the system property {@value #JAR_PROPERTY}, else in the local Maven
  * repository (honouring {@code maven.repo.local}); the build of micro-spring-boot-test fetches it there.
  */
-public final class ZipkinServer implements AutoCloseable {
+public final class ZipkinServer extends ServerProcess {
 
 	/**
 	 * System property naming the zipkin-server exec jar to run.
@@ -50,9 +50,8 @@ public final class ZipkinServer implements AutoCloseable {
 
 	private final Path log;
 
-	private Process process;
-
 	private ZipkinServer(int port, Path jar, Path log) {
+		super("zipkin-server", Duration.ofSeconds(10));
 		this.port = port;
 		this.jar = jar;
 		this.log = log;
@@ -91,35 +90,11 @@ public final class ZipkinServer implements AutoCloseable {
 		return this.port;
 	}
 
-	public long pid() {
-		return this.process.pid();
-	}
-
-	public boolean isRunning() {
-		return this.process != null && this.process.isAlive();
-	}
-
 	/**
-	 * SIGTERM, then SIGKILL if it does not exit in time. Spans are lost (in-memory storage).
+	 * Starts again on the same port, empty (spans are kept in memory), and waits until it serves.
 	 */
-	public synchronized void stop() {
-		ServerProcesses.stop(this.process, 10_000);
-	}
-
-	/**
-	 * SIGKILL, as a crash.
-	 */
-	public synchronized void kill() {
-		ServerProcesses.kill(this.process);
-	}
-
-	/**
-	 * Starts again on the same port, empty, and waits until it serves.
-	 */
-	public synchronized void restart() {
-		if (isRunning()) {
-			stop();
-		}
+	@Override
+	protected void startProcess() {
 		launch();
 	}
 
@@ -203,7 +178,7 @@ public final class ZipkinServer implements AutoCloseable {
 				this.jar.toString(), "--armeria.ports[0].port=" + this.port, "--armeria.ports[0].ip=127.0.0.1",
 				"--armeria.ports[0].protocols[0]=http", "--zipkin.storage.type=mem", "--logging.level.root=WARN");
 		try {
-			this.process = ServerProcesses.track(new ProcessBuilder(command).redirectErrorStream(true)
+			track(new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()))
 				.start());
 		}
@@ -223,8 +198,8 @@ public final class ZipkinServer implements AutoCloseable {
 	}
 
 	private boolean serves() throws InterruptedException {
-		if (!this.process.isAlive()) {
-			throw new IllegalStateException("zipkin-server exited with " + this.process.exitValue() + ":\n"
+		if (!process().isAlive()) {
+			throw new IllegalStateException("zipkin-server exited with " + process().exitValue() + ":\n"
 					+ ServerBinaries.tail(this.log));
 		}
 		try {
