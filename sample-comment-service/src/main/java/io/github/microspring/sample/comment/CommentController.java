@@ -1,5 +1,6 @@
 package io.github.microspring.sample.comment;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -10,14 +11,17 @@ import jakarta.validation.Valid;
 import io.github.microspring.registry.EtcdRegistration;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
 
 /**
  * Comments per article, kept in a Redis list. Every answer says which instance, of which version, served
@@ -26,6 +30,8 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 class CommentController {
+
+	private static final Duration MAX_DELAY = Duration.ofSeconds(30);
 
 	private final StringRedisTemplate redis;
 
@@ -43,8 +49,16 @@ class CommentController {
 		this.version = (own != null) ? own.getVersion() : "unregistered";
 	}
 
+	/**
+	 * The comments of an article; {@code delay} ({@code 3s}, {@code 500ms}, at most 30 s) makes the answer that
+	 * much slower, standing in for slow work so a caller's deadline can be spent.
+	 */
 	@GetMapping("/comments/{article}")
-	Map<String, Object> list(@PathVariable String article) {
+	Map<String, Object> list(@PathVariable String article, @RequestParam(required = false) String delay)
+			throws InterruptedException {
+		if (delay != null) {
+			Thread.sleep(delay(delay).toMillis());
+		}
 		List<String> stored = this.redis.opsForList().range(key(article), 0, -1);
 		List<Comment> comments = (stored != null) ? stored.stream().map(this::read).toList() : List.of();
 		return Map.of("instance", this.instance, "version", this.version, "comments", comments);
@@ -66,6 +80,19 @@ class CommentController {
 	@GetMapping("/whoami")
 	Map<String, Object> whoami() {
 		return Map.of("instance", this.instance, "version", this.version);
+	}
+
+	private static Duration delay(String value) {
+		try {
+			Duration delay = DurationStyle.detectAndParse(value);
+			if (!delay.isNegative() && delay.compareTo(MAX_DELAY) <= 0) {
+				return delay;
+			}
+		}
+		catch (IllegalArgumentException ex) {
+			// answered below, as a value out of range is
+		}
+		throw new ResponseStatusException(HttpStatus.BAD_REQUEST, "delay must be a duration from 0 to 30s");
 	}
 
 	private Comment read(String value) {

@@ -1,0 +1,108 @@
+package io.github.microspring.sample.gateway;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.github.microspring.test.etcd.EtcdExtension;
+import io.github.microspring.test.etcd.EtcdServer;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.cloud.client.discovery.DiscoveryClient;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The gateway's features against one stand-in comment-service registered in real etcd: the breaker and its
+ * marked fallback, and what {@code /api/instances} says about the breaker.
+ */
+class GatewayFeaturesIntegrationTests {
+
+	private static final ObjectMapper json = new ObjectMapper();
+
+	private static final HttpClient http = HttpClient.newHttpClient();
+
+	private static StandInCommentService standIn;
+
+	private static ConfigurableApplicationContext gateway;
+
+	@BeforeAll
+	static void start() {
+		EtcdServer etcd = EtcdExtension.shared();
+		standIn = StandInCommentService.register(etcd, "1.0.0");
+		gateway = new SpringApplicationBuilder(GatewayApplication.class).web(WebApplicationType.REACTIVE)
+			.run("--server.port=0", "--micro.etcd.endpoints=" + etcd.endpoint(), "--spring.main.banner-mode=off",
+					"--micro.registry.enabled=false", "--micro.breaker.instances.comments.request-volume-threshold=4",
+					"--micro.breaker.instances.comments.sleep-window=1s");
+		await().atMost(Duration.ofSeconds(15))
+			.until(() -> gateway.getBean(DiscoveryClient.class).getInstances("comment-service").size() == 1);
+	}
+
+	@AfterAll
+	static void stop() {
+		if (gateway != null) {
+			gateway.close();
+		}
+		if (standIn != null) {
+			standIn.close();
+		}
+	}
+
+	@Test
+	void fallbackIsServedAndMarkedWhileCommentServiceIsDownAndTheBreakerClosesWhenItIsBack() throws Exception {
+		HttpResponse<String> served = send("/articles/breaker");
+		assertThat(served.statusCode()).isEqualTo(200);
+		assertThat(served.headers().firstValue("X-Fallback")).isEmpty();
+		assertThat(json.readTree(served.body()).path("fallback").asBoolean()).isFalse();
+
+		standIn.down();
+		try {
+			HttpResponse<String> fallback = send("/articles/breaker");
+			assertThat(fallback.statusCode()).as(fallback.body()).isEqualTo(200);
+			assertThat(fallback.headers().firstValue("X-Fallback")).hasValue("true");
+			JsonNode page = json.readTree(fallback.body());
+			assertThat(page.path("fallback").asBoolean()).isTrue();
+			assertThat(page.at("/comments/fallback").asBoolean()).isTrue();
+			assertThat(page.at("/comments/comments")).isEmpty();
+			await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
+				assertThat(send("/articles/breaker").headers().firstValue("X-Fallback")).hasValue("true");
+				return "OPEN".equals(breakerState());
+			});
+			// open: the fallback answers without a call reaching comment-service
+			assertThat(send("/articles/breaker").headers().firstValue("X-Fallback")).hasValue("true");
+		}
+		finally {
+			standIn.up();
+		}
+		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+			HttpResponse<String> answer = send("/articles/breaker");
+			return answer.statusCode() == 200 && answer.headers().firstValue("X-Fallback").isEmpty();
+		});
+		await().atMost(Duration.ofSeconds(10)).until(() -> "CLOSED".equals(breakerState()));
+	}
+
+	private static String breakerState() throws Exception {
+		HttpResponse<String> answer = send("/api/instances");
+		assertThat(answer.statusCode()).isEqualTo(200);
+		return json.readTree(answer.body()).at("/breakers/comments/state").asText();
+	}
+
+	private static HttpResponse<String> send(String path) throws Exception {
+		int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
+		return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+				HttpResponse.BodyHandlers.ofString());
+	}
+
+}
