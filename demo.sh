@@ -175,7 +175,9 @@ start_comment "$c2" 1.0.0
 # canary weights: of the versions that have instances, 1.0.0 gets 4 parts and 1.1.0 one
 java -Xmx256m -XX:TieredStopAtLevel=1 -jar "$(jar sample-gateway)" --server.port="$gw" "${common[@]}" \
 	"--micro.loadbalancer.version-weights.comment-service.[1.0.0]=4" \
-	"--micro.loadbalancer.version-weights.comment-service.[1.1.0]=1" >"$work/gateway.log" 2>&1 &
+	"--micro.loadbalancer.version-weights.comment-service.[1.1.0]=1" \
+	--micro.breaker.instances.comments.request-volume-threshold=5 --micro.breaker.instances.comments.sleep-window=2s \
+	>"$work/gateway.log" 2>&1 &
 pids+=($!)
 
 # --- helpers the steps share
@@ -302,6 +304,35 @@ instances_view() {
 	python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), indent=2))' <<<"$body" | sed 's/^/    /'
 	python3 -c 'import json,sys; b=json.load(sys.stdin); sys.exit(0 if len(b["services"]["comment-service"]) == 2 and "breakers" in b else 1)' <<<"$body"
 }
+breaker_state() { instances | python3 -c 'import json,sys; print(json.load(sys.stdin)["breakers"].get("comments", {}).get("state", "none"))'; }
+# article_page: GET /articles/demo through the gateway; prints "<status> <fallback header or -> <fallback field>"
+article_page() {
+	curl -s -D "$work/headers" -o "$work/body" "$gateway/articles/demo?${1:-}" -w '%{http_code}' >"$work/status" || true
+	printf '%s %s %s\n' "$(cat "$work/status")" \
+		"$(tr -d '\r' <"$work/headers" | awk -F': ' 'tolower($1) == "x-fallback" { print $2 }' | grep . || echo -)" \
+		"$(python3 -c 'import json,sys; print(json.load(sys.stdin).get("fallback"))' <"$work/body" 2>/dev/null || echo -)"
+}
+breaker_open() { [ "$(article_page)" = "200 true True" ] && [ "$(breaker_state)" = OPEN ]; }
+breaker_closed() { [ "$(article_page)" = "200 - False" ] && [ "$(breaker_state)" = CLOSED ]; }
+breaker() {
+	info "stopping both comment-service instances (:$c2 and :$c3, SIGTERM: they leave etcd first)"
+	stop_comment "$c2" && stop_comment "$c3" || return 1
+	wait_until "the gateway to see no comment-service instance" 10 has_instances 0 || return 1
+	local started=$SECONDS
+	read -r status header field <<<"$(article_page)"
+	info "GET /articles/demo: $status, X-Fallback: $header, body: $(cat "$work/body")"
+	wait_until "the breaker to open" 30 breaker_open || return 1
+	info "breaker 'comments' OPEN after $((SECONDS - started)) s of calls failing; fallbacks served meanwhile, X-Fallback: true"
+	info "starting both instances again"
+	start_comment "$c2" 1.0.0
+	start_comment "$c3" 1.1.0
+	wait_until "the gateway to discover both instances again" 180 has_instances 2 || return 1
+	started=$SECONDS
+	wait_until "the breaker to close" 30 breaker_closed || return 1
+	info "breaker 'comments' CLOSED $((SECONDS - started)) s after both were back (sleep window 2 s, then a trial call)"
+	read -r status header field <<<"$(article_page)"
+	info "GET /articles/demo: $status, X-Fallback: $header, fallback: $field"
+}
 gateway_metrics() {
 	for m in micro.discovery.instances micro.discovery.changes micro.loadbalancer.choices micro.loadbalancer.ejections; do
 		info "$m: $(curl -sf "$gateway/actuator/metrics/$m" | python3 -c 'import json,sys; print(json.load(sys.stdin)["measurements"][0]["value"])' 2>/dev/null || echo none yet)"
@@ -319,6 +350,7 @@ step "canary: a 1.1.0 instance gets about a fifth of the traffic (version weight
 step "kill -9 of one instance: calls right after it still succeed" kill_instance
 step "the killed instance leaves etcd within its lease TTL" leaves_etcd
 step "GET /api/instances: what discovery sees, ejections, breakers" instances_view
+step "breaker: both instances stopped, the breaker opens and fallbacks are served; back, it closes" breaker
 say "metrics of the gateway"
 gateway_metrics
 

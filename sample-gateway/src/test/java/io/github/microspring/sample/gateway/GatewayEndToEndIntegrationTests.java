@@ -49,7 +49,7 @@ class GatewayEndToEndIntegrationTests {
 
 	private static final HttpClient http = HttpClient.newHttpClient();
 
-	private static final String[] GATEWAY_AUTO_CONFIGURATIONS = {
+	static final String[] GATEWAY_AUTO_CONFIGURATIONS = {
 			"org.springframework.cloud.gateway.config.GatewayClassPathWarningAutoConfiguration",
 			"org.springframework.cloud.gateway.config.GatewayAutoConfiguration",
 			"org.springframework.cloud.gateway.config.GatewayResilience4JCircuitBreakerAutoConfiguration",
