@@ -64,11 +64,45 @@ public final class RedisServer implements AutoCloseable {
 	}
 
 	public synchronized void stop() {
+		if (isRunning()) {
+			// a frozen server ignores SIGTERM until it runs again
+			signal("-CONT");
+		}
 		ServerProcesses.stop(this.process, 5000);
 	}
 
 	public synchronized void kill() {
 		ServerProcesses.kill(this.process);
+	}
+
+	/**
+	 * SIGSTOP: the process keeps its port and connections but answers nothing, as in a long pause.
+	 */
+	public synchronized void freeze() {
+		signal("-STOP");
+	}
+
+	/**
+	 * SIGCONT after {@link #freeze()}.
+	 */
+	public synchronized void thaw() {
+		signal("-CONT");
+	}
+
+	private void signal(String signal) {
+		try {
+			Process kill = new ProcessBuilder("kill", signal, String.valueOf(pid())).redirectErrorStream(true).start();
+			if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+				throw new IllegalStateException("kill " + signal + " " + pid() + " failed");
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while signalling redis-server", ex);
+		}
 	}
 
 	public synchronized void restart() {
