@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.validation.Valid;
 
+import io.github.microspring.ratelimit.RateLimited;
 import io.github.microspring.registry.EtcdRegistration;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -64,8 +65,13 @@ class CommentController {
 		return Map.of("instance", this.instance, "version", this.version, "comments", comments);
 	}
 
+	/**
+	 * Stores a comment; each user may post {@code micro.ratelimit.instances.post-comment.capacity} comments in a
+	 * burst, counted across every instance (callers without {@code X-User} share their address's limit).
+	 */
 	@PostMapping("/comments/{article}")
 	@ResponseStatus(HttpStatus.CREATED)
+	@RateLimited(name = "post-comment", key = "#headers['X-User'] ?: #remoteAddress")
 	Map<String, Object> add(@PathVariable String article, @Valid @RequestBody Comment comment) {
 		Comment stored = new Comment(article, comment.author(), comment.text());
 		try {

@@ -5,6 +5,8 @@ import java.util.Map;
 
 import reactor.core.publisher.Mono;
 
+import io.github.microspring.ratelimit.RateLimited;
+
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
 import org.springframework.http.ResponseEntity;
@@ -42,9 +44,11 @@ class EdgeController {
 
 	/**
 	 * The article page; when the {@code comments} breaker answered with its fallback, the page says so in its
-	 * {@code fallback} field and the {@code X-Fallback: true} header.
+	 * {@code fallback} field and the {@code X-Fallback: true} header. Limited per client address, across every
+	 * gateway instance.
 	 */
 	@GetMapping("/articles/{article}")
+	@RateLimited(name = "edge", key = "#remoteAddress")
 	Mono<ResponseEntity<Map<String, Object>>> article(@PathVariable String article,
 			@RequestParam(required = false) String delay) {
 		return this.comments.comments(article, delay).map((body) -> {

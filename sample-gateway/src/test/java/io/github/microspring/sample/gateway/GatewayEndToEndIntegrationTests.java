@@ -76,7 +76,8 @@ class GatewayEndToEndIntegrationTests {
 		first = commentService(etcd, redis, "1.0.0");
 		second = commentService(etcd, redis, "1.1.0");
 		gateway = new SpringApplicationBuilder(GatewayApplication.class).web(WebApplicationType.REACTIVE)
-			.run("--server.port=0", "--micro.etcd.endpoints=" + etcd, "--spring.main.banner-mode=off");
+			.run("--server.port=0", "--micro.etcd.endpoints=" + etcd, "--spring.main.banner-mode=off",
+					"--spring.data.redis.port=" + redis);
 	}
 
 	@AfterAll

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 
 import io.github.microspring.test.etcd.EtcdExtension;
 import io.github.microspring.test.etcd.EtcdServer;
+import io.github.microspring.test.redis.RedisExtension;
+import io.github.microspring.test.redis.RedisServer;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -26,7 +28,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The gateway's features against one stand-in comment-service registered in real etcd: the breaker and its
- * marked fallback, and what {@code /api/instances} says about the breaker.
+ * marked fallback, what {@code /api/instances} says about the breaker, and the limit per client address.
  */
 class GatewayFeaturesIntegrationTests {
 
@@ -41,11 +43,15 @@ class GatewayFeaturesIntegrationTests {
 	@BeforeAll
 	static void start() {
 		EtcdServer etcd = EtcdExtension.shared();
+		RedisServer redis = RedisExtension.shared();
 		standIn = StandInCommentService.register(etcd, "1.0.0");
 		gateway = new SpringApplicationBuilder(GatewayApplication.class).web(WebApplicationType.REACTIVE)
 			.run("--server.port=0", "--micro.etcd.endpoints=" + etcd.endpoint(), "--spring.main.banner-mode=off",
 					"--micro.registry.enabled=false", "--micro.breaker.instances.comments.request-volume-threshold=4",
-					"--micro.breaker.instances.comments.sleep-window=1s");
+					"--micro.breaker.instances.comments.sleep-window=1s", "--spring.data.redis.port=" + redis.port(),
+					// a limit the breaker test's polling stays under and a burst exceeds
+					"--micro.ratelimit.instances.edge.capacity=5", "--micro.ratelimit.instances.edge.refill-tokens=5",
+					"--micro.ratelimit.instances.edge.refill-period=1s");
 		await().atMost(Duration.ofSeconds(15))
 			.until(() -> gateway.getBean(DiscoveryClient.class).getInstances("comment-service").size() == 1);
 	}
@@ -76,7 +82,7 @@ class GatewayFeaturesIntegrationTests {
 			assertThat(page.path("fallback").asBoolean()).isTrue();
 			assertThat(page.at("/comments/fallback").asBoolean()).isTrue();
 			assertThat(page.at("/comments/comments")).isEmpty();
-			await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
+			await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
 				assertThat(send("/articles/breaker").headers().firstValue("X-Fallback")).hasValue("true");
 				return "OPEN".equals(breakerState());
 			});
@@ -86,11 +92,34 @@ class GatewayFeaturesIntegrationTests {
 		finally {
 			standIn.up();
 		}
-		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
 			HttpResponse<String> answer = send("/articles/breaker");
 			return answer.statusCode() == 200 && answer.headers().firstValue("X-Fallback").isEmpty();
 		});
 		await().atMost(Duration.ofSeconds(10)).until(() -> "CLOSED".equals(breakerState()));
+	}
+
+	@Test
+	void burstFromOneAddressIsAnswered429WithRetryAfterAndRateLimitHeaders() throws Exception {
+		HttpResponse<String> refused = null;
+		for (int i = 0; i < 50 && refused == null; i++) {
+			HttpResponse<String> answer = send("/articles/burst");
+			if (answer.statusCode() == 429) {
+				refused = answer;
+			}
+			else {
+				assertThat(answer.statusCode()).isEqualTo(200);
+				assertThat(answer.headers().firstValue("RateLimit")).hasValueSatisfying((value) -> assertThat(value).startsWith("\"edge\";r="));
+			}
+		}
+		assertThat(refused).as("no 429 in 50 calls to a limit of 5 per second").isNotNull();
+		assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+		assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValue("\"edge\";q=5;w=1");
+		assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(json.readTree(refused.body()).path("status").asInt()).isEqualTo(429);
+		// the bucket refills: the address is served again
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500))
+			.until(() -> send("/articles/burst").statusCode() == 200);
 	}
 
 	private static String breakerState() throws Exception {

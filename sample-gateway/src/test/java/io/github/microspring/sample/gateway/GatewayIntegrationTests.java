@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import io.github.microspring.test.etcd.EtcdExtension;
 import io.github.microspring.test.etcd.EtcdServer;
+import io.github.microspring.test.redis.RedisExtension;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -51,7 +52,7 @@ class GatewayIntegrationTests {
 		canary = StandInCommentService.register(etcd, "1.1.0");
 		gateway = new SpringApplicationBuilder(GatewayApplication.class).web(WebApplicationType.REACTIVE)
 			.run("--server.port=0", "--micro.etcd.endpoints=" + etcd.endpoint(), "--spring.main.banner-mode=off",
-					"--micro.registry.enabled=false");
+					"--micro.registry.enabled=false", "--spring.data.redis.port=" + RedisExtension.shared().port());
 	}
 
 	@AfterAll
