@@ -151,15 +151,16 @@ pids+=($!)
 wait_for etcd 20 curl -sf "$etcd_url/health"
 wait_for redis 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$redis_port"
 
-# what every application gets: etcd with a short lease, so the kill step is quick; Kafka and Zipkin for the log
-# shipping and tracing of the features that use them
+# what every application gets: etcd with a short lease, so the kill step is quick; Redis for comments and rate
+# limits; Kafka and Zipkin for the log shipping and tracing
 common=(--micro.etcd.endpoints="$etcd_url" --micro.registry.lease-ttl="${lease_ttl}s" --micro.registry.register-interval=2s
+	--spring.data.redis.port="$redis_port"
 	--spring.kafka.bootstrap-servers="$kafka" --management.zipkin.tracing.endpoint="$zipkin/api/v2/spans"
 	--spring.main.banner-mode=off)
 declare -A comment_pids
 start_comment() { # port, version
 	java -Xmx256m -XX:TieredStopAtLevel=1 -jar "$(jar sample-comment-service)" --server.port="$1" \
-		--spring.data.redis.port="$redis_port" --micro.registry.version="$2" "${common[@]}" >"$work/comment-$1.log" 2>&1 &
+		--micro.registry.version="$2" "${common[@]}" >"$work/comment-$1.log" 2>&1 &
 	pids+=($!)
 	comment_pids[$1]=$!
 }
@@ -172,10 +173,12 @@ stop_comment() { # port: SIGTERM (graceful: it leaves etcd first) and wait for t
 say "two comment-service 1.0.0 instances on :$c1 and :$c2, the gateway on $gateway"
 start_comment "$c1" 1.0.0
 start_comment "$c2" 1.0.0
-# canary weights: of the versions that have instances, 1.0.0 gets 4 parts and 1.1.0 one
+# canary weights: of the versions that have instances, 1.0.0 gets 4 parts and 1.1.0 one; the limit per client
+# address well above what the steps send, as they all come from one address
 java -Xmx256m -XX:TieredStopAtLevel=1 -jar "$(jar sample-gateway)" --server.port="$gw" "${common[@]}" \
 	"--micro.loadbalancer.version-weights.comment-service.[1.0.0]=4" \
 	"--micro.loadbalancer.version-weights.comment-service.[1.1.0]=1" \
+	--micro.ratelimit.instances.edge.capacity=1000 --micro.ratelimit.instances.edge.refill-tokens=1000 \
 	--micro.breaker.instances.comments.request-volume-threshold=5 --micro.breaker.instances.comments.sleep-window=2s \
 	>"$work/gateway.log" 2>&1 &
 pids+=($!)
@@ -304,6 +307,33 @@ instances_view() {
 	python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), indent=2))' <<<"$body" | sed 's/^/    /'
 	python3 -c 'import json,sys; b=json.load(sys.stdin); sys.exit(0 if len(b["services"]["comment-service"]) == 2 and "breakers" in b else 1)' <<<"$body"
 }
+burst() {
+	info "10 POSTs at once through the gateway as X-User: bob (limit post-comment: 5 per 10 s per user, in Redis)"
+	python3 - "$gateway" "$work" <<'PY' || return 1
+import concurrent.futures, json, sys, urllib.error, urllib.request
+base, work = sys.argv[1], sys.argv[2]
+def post(i):
+    request = urllib.request.Request(base + "/comments/burst", data=json.dumps({"text": "burst %d" % i}).encode(),
+                                     headers={"Content-Type": "application/json", "X-User": "bob"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, dict(answer.headers), json.load(answer)
+    except urllib.error.HTTPError as refused:
+        return refused.code, dict(refused.headers), json.loads(refused.read() or b"{}")
+with concurrent.futures.ThreadPoolExecutor(10) as pool:
+    answers = list(pool.map(post, range(10)))
+created = [a for a in answers if a[0] == 201]
+refused = [a for a in answers if a[0] == 429]
+print("  %d created, by %s; %d answered 429" % (len(created), sorted({a[2]["instance"] for a in created}), len(refused)))
+if refused:
+    status, headers, body = refused[0]
+    print("  one 429:")
+    for name in ("Retry-After", "RateLimit-Policy", "RateLimit", "Content-Type"):
+        print("    %s: %s" % (name, headers.get(name)))
+    print("    " + json.dumps(body))
+sys.exit(0 if len(created) == 5 and len(refused) == 5 and refused[0][1].get("Retry-After") else 1)
+PY
+}
 breaker_state() { instances | python3 -c 'import json,sys; print(json.load(sys.stdin)["breakers"].get("comments", {}).get("state", "none"))'; }
 # article_page: GET /articles/demo through the gateway; prints "<status> <fallback header or -> <fallback field>"
 article_page() {
@@ -347,6 +377,7 @@ wait_for "the gateway to discover both comment-service instances" 180 has_instan
 step "registry: both instances registered in etcd, in go-micro's format" registry_value
 step "round robin: calls alternate between the two 1.0.0 instances" round_robin
 step "canary: a 1.1.0 instance gets about a fifth of the traffic (version weights 4:1)" canary
+step "rate limit: a burst of posts by one user is answered 429 with its headers, one limit for both instances" burst
 step "kill -9 of one instance: calls right after it still succeed" kill_instance
 step "the killed instance leaves etcd within its lease TTL" leaves_etcd
 step "GET /api/instances: what discovery sees, ejections, breakers" instances_view
