@@ -84,16 +84,33 @@ class EveryFeatureEndToEndIntegrationTests {
 	@Test
 	@Order(1)
 	void commentPostedThroughTheGatewayIsStoredWithTheAuthorFromXUser() throws Exception {
-		HttpResponse<String> created = http.send(HttpRequest.newBuilder(uri(gateway, "/comments/everything"))
-			.header("Content-Type", "application/json")
-			.header("X-User", "ada")
-			.POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"every feature on\"}"))
-			.build(), HttpResponse.BodyHandlers.ofString());
+		HttpResponse<String> created = post("/comments/everything", "ada", "{\"text\":\"every feature on\"}");
 		assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
 
 		JsonNode page = get(gateway, "/articles/everything");
 		assertThat(page.at("/comments/comments/0/text").asText()).isEqualTo("every feature on");
 		assertThat(page.at("/comments/comments/0/author").asText()).isEqualTo("ada");
+	}
+
+	@Test
+	@Order(2)
+	void burstOfPostsByOneUserThroughTheGatewayIsAnswered429() throws Exception {
+		int created = 0;
+		HttpResponse<String> refused = null;
+		for (int i = 0; i < 20 && refused == null; i++) {
+			HttpResponse<String> answer = post("/comments/burst", "eve", "{\"text\":\"burst\"}");
+			if (answer.statusCode() == 429) {
+				refused = answer;
+			}
+			else {
+				assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
+				created++;
+			}
+		}
+		assertThat(refused).isNotNull();
+		assertThat(created).isEqualTo(5);
+		assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+		assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValue("\"post-comment\";q=5;w=10");
 	}
 
 	@Test
@@ -106,6 +123,14 @@ class EveryFeatureEndToEndIntegrationTests {
 		assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
 		assertThat(answer.headers().firstValue("X-Fallback")).hasValue("true");
 		assertThat(json.readTree(answer.body()).path("fallback").asBoolean()).isTrue();
+	}
+
+	private static HttpResponse<String> post(String path, String user, String body) throws Exception {
+		return http.send(HttpRequest.newBuilder(uri(gateway, path))
+			.header("Content-Type", "application/json")
+			.header("X-User", user)
+			.POST(HttpRequest.BodyPublishers.ofString(body))
+			.build(), HttpResponse.BodyHandlers.ofString());
 	}
 
 	private static String[] concat(String[] common, String... more) {
