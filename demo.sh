@@ -377,7 +377,7 @@ wait_for "the gateway to discover both comment-service instances" 180 has_instan
 step "registry: both instances registered in etcd, in go-micro's format" registry_value
 step "round robin: calls alternate between the two 1.0.0 instances" round_robin
 step "canary: a 1.1.0 instance gets about a fifth of the traffic (version weights 4:1)" canary
-step "rate limit: a burst of posts by one user is answered 429 with its headers, one limit for both instances" burst
+step "rate limit: a burst of posts by one user is answered 429 with its headers, one limit for every instance" burst
 step "kill -9 of one instance: calls right after it still succeed" kill_instance
 step "the killed instance leaves etcd within its lease TTL" leaves_etcd
 step "GET /api/instances: what discovery sees, ejections, breakers" instances_view
