@@ -102,10 +102,12 @@ final class BreakerCall {
 	private Object blocking(MethodInvocation invocation) throws Throwable {
 		CircuitBreaker circuitBreaker = this.breaker.circuitBreaker();
 		try {
+			// decided before the breaker is asked: a request deadline already spent is not the downstream's failure
+			Duration timeout = timeout();
 			circuitBreaker.acquirePermission();
 			long start = circuitBreaker.getCurrentTimestamp();
 			try {
-				Object result = onPool(invocation, timeout());
+				Object result = onPool(invocation, timeout);
 				circuitBreaker.onResult(circuitBreaker.getCurrentTimestamp() - start,
 						circuitBreaker.getTimestampUnit(), result);
 				return result;
@@ -169,11 +171,12 @@ final class BreakerCall {
 	private Object mono(MethodInvocation invocation) throws Throwable {
 		Mono<Object> source = Mono.from(publisher(invocation));
 		TimeLimiter timeLimiter = this.breaker.timeLimiter();
-		Mono<Object> guarded = Mono.defer(() -> source.timeout(timeout(), Mono.error(() -> timedOut())))
+		Mono<Object> guarded = Mono.deferContextual((context) -> source
+			.timeout(this.context.fromReactor(context, this::timeout), Mono.error(() -> timedOut()))
 			.doOnSuccess((value) -> timeLimiter.onSuccess())
 			.doOnError(timeLimiter::onError)
 			.transformDeferred(BulkheadOperator.of(this.breaker.bulkhead()))
-			.transformDeferred(CircuitBreakerOperator.of(this.breaker.circuitBreaker()));
+			.transformDeferred(CircuitBreakerOperator.of(this.breaker.circuitBreaker())));
 		if (this.fallback == null) {
 			return guarded;
 		}
@@ -185,16 +188,17 @@ final class BreakerCall {
 	private Object flux(MethodInvocation invocation) throws Throwable {
 		Flux<Object> source = Flux.from(publisher(invocation));
 		TimeLimiter timeLimiter = this.breaker.timeLimiter();
-		Flux<Object> guarded = Flux.defer(() -> {
+		Flux<Object> guarded = Flux.deferContextual((context) -> {
 			// one deadline for the whole stream, not a fresh timeout per element
-			long deadline = System.nanoTime() + timeout().toNanos();
-			return source.timeout(Mono.delay(remaining(deadline)),
-					(element) -> Mono.delay(remaining(deadline)), Mono.error(this::timedOut));
-		})
-			.doOnComplete(timeLimiter::onSuccess)
-			.doOnError(timeLimiter::onError)
-			.transformDeferred(BulkheadOperator.of(this.breaker.bulkhead()))
-			.transformDeferred(CircuitBreakerOperator.of(this.breaker.circuitBreaker()));
+			long deadline = System.nanoTime() + this.context.fromReactor(context, this::timeout).toNanos();
+			return source
+				.timeout(Mono.delay(remaining(deadline)), (element) -> Mono.delay(remaining(deadline)),
+						Mono.error(this::timedOut))
+				.doOnComplete(timeLimiter::onSuccess)
+				.doOnError(timeLimiter::onError)
+				.transformDeferred(BulkheadOperator.of(this.breaker.bulkhead()))
+				.transformDeferred(CircuitBreakerOperator.of(this.breaker.circuitBreaker()));
+		});
 		if (this.fallback == null) {
 			return guarded;
 		}
@@ -257,7 +261,9 @@ final class BreakerCall {
 
 	private CompletableFuture<Object> guardedStage(MethodInvocation invocation) {
 		CircuitBreaker circuitBreaker = this.breaker.circuitBreaker();
+		Duration timeout;
 		try {
+			timeout = timeout();
 			circuitBreaker.acquirePermission();
 		}
 		catch (RuntimeException ex) {
@@ -281,7 +287,7 @@ final class BreakerCall {
 			stage = CompletableFuture.failedFuture(ex);
 		}
 		StageOutcome outcome = new StageOutcome(this, stage, bulkhead, start);
-		outcome.timer = this.breakers.timer().schedule(outcome, timeout().toNanos(), TimeUnit.NANOSECONDS);
+		outcome.timer = this.breakers.timer().schedule(outcome, timeout.toNanos(), TimeUnit.NANOSECONDS);
 		stage.whenComplete(outcome);
 		return outcome;
 	}

@@ -2,10 +2,12 @@ package io.github.microspring.breaker;
 
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.context.ContextSnapshotFactory;
 import org.slf4j.MDC;
+import reactor.util.context.ContextView;
 
 import org.springframework.util.ClassUtils;
 import org.springframework.web.context.request.RequestAttributes;
@@ -22,6 +24,17 @@ final class CallContext {
 			"org.springframework.web.context.request.RequestContextHolder", CallContext.class.getClassLoader());
 
 	private final ContextSnapshotFactory snapshots = ContextSnapshotFactory.builder().build();
+
+	/**
+	 * Runs {@code decision} with the thread locals held in a Reactor context set on this thread, so that what
+	 * a reactive call decides at subscription (its timeout, from the request's deadline) sees the request's
+	 * context whichever thread subscribes.
+	 */
+	<T> T fromReactor(ContextView context, Supplier<T> decision) {
+		try (ContextSnapshot.Scope scope = this.snapshots.setThreadLocalsFrom(context)) {
+			return decision.get();
+		}
+	}
 
 	<T> Callable<T> wrap(Callable<T> call) {
 		ContextSnapshot snapshot = this.snapshots.captureAll();

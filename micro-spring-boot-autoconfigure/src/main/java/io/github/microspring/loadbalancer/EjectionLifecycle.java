@@ -2,6 +2,8 @@ package io.github.microspring.loadbalancer;
 
 import java.io.IOException;
 
+import io.github.microspring.deadline.DeadlineExceededException;
+
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.CompletionContext;
 import org.springframework.cloud.client.loadbalancer.LoadBalancerLifecycle;
@@ -49,7 +51,12 @@ class EjectionLifecycle implements LoadBalancerLifecycle<Object, Object, Service
 		}
 		ServiceInstance instance = response.getServer();
 		switch (completion.status()) {
-			case FAILED -> this.ejections.recordFailure(instance);
+			case FAILED -> {
+				// a call cut because the caller's deadline was spent says nothing about the instance
+				if (!isDeadlineExceeded(completion.getThrowable())) {
+					this.ejections.recordFailure(instance);
+				}
+			}
 			case SUCCESS -> {
 				if (isServerError(completion.getClientResponse())) {
 					this.ejections.recordFailure(instance);
@@ -61,6 +68,11 @@ class EjectionLifecycle implements LoadBalancerLifecycle<Object, Object, Service
 			default -> {
 			}
 		}
+	}
+
+	private static boolean isDeadlineExceeded(Throwable failure) {
+		return failure instanceof DeadlineExceededException
+				|| (failure != null && failure.getCause() instanceof DeadlineExceededException);
 	}
 
 	static boolean isServerError(Object clientResponse) {

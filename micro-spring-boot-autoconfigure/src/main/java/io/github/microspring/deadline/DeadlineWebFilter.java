@@ -1,0 +1,37 @@
+package io.github.microspring.deadline;
+
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+/**
+ * Puts the deadline of a request entering a WebFlux application into the Reactor context.
+ */
+class DeadlineWebFilter implements WebFilter, Ordered {
+
+	private final DeadlineHeaders headers;
+
+	DeadlineWebFilter(DeadlineHeaders headers) {
+		this.headers = headers;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		HttpHeaders requestHeaders = exchange.getRequest().getHeaders();
+		Deadline deadline = this.headers.deadline(requestHeaders::getFirst);
+		if (deadline == null) {
+			return chain.filter(exchange);
+		}
+		return chain.filter(exchange).contextWrite((context) -> context.put(DeadlineThreadLocalAccessor.KEY, deadline));
+	}
+
+	@Override
+	public int getOrder() {
+		return DeadlineServletFilter.ORDER;
+	}
+
+}
