@@ -8,6 +8,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.validation.Valid;
 
+import io.github.microspring.deadline.Deadline;
+import io.github.microspring.metadata.Metadata;
 import io.github.microspring.ratelimit.RateLimited;
 import io.github.microspring.registry.EtcdRegistration;
 
@@ -51,14 +53,19 @@ class CommentController {
 	}
 
 	/**
-	 * The comments of an article; {@code delay} ({@code 3s}, {@code 500ms}, at most 30 s) makes the answer that
-	 * much slower, standing in for slow work so a caller's deadline can be spent.
+	 * The comments of an article; {@code delay} ({@code 3s}, {@code 500ms}, at most 30 s) stands in for slow
+	 * work: the answer comes that much later, or, when the caller's deadline is spent first, the work stops and
+	 * the answer is 504.
 	 */
 	@GetMapping("/comments/{article}")
 	Map<String, Object> list(@PathVariable String article, @RequestParam(required = false) String delay)
 			throws InterruptedException {
 		if (delay != null) {
-			Thread.sleep(delay(delay).toMillis());
+			Thread.sleep(Deadline.timeout(delay(delay)).toMillis());
+			Deadline deadline = Deadline.current();
+			if (deadline != null) {
+				deadline.check("reading the comments of " + article);
+			}
 		}
 		List<String> stored = this.redis.opsForList().range(key(article), 0, -1);
 		List<Comment> comments = (stored != null) ? stored.stream().map(this::read).toList() : List.of();
@@ -66,14 +73,16 @@ class CommentController {
 	}
 
 	/**
-	 * Stores a comment; each user may post {@code micro.ratelimit.instances.post-comment.capacity} comments in a
+	 * Stores a comment by the user named in the {@code X-User} metadata (sent by the edge, carried by every hop),
+	 * else by the body's author. Each user may post {@code micro.ratelimit.instances.post-comment.capacity} comments in a
 	 * burst, counted across every instance (callers without {@code X-User} share their address's limit).
 	 */
 	@PostMapping("/comments/{article}")
 	@ResponseStatus(HttpStatus.CREATED)
 	@RateLimited(name = "post-comment", key = "#headers['X-User'] ?: #remoteAddress")
 	Map<String, Object> add(@PathVariable String article, @Valid @RequestBody Comment comment) {
-		Comment stored = new Comment(article, comment.author(), comment.text());
+		String user = Metadata.current().get("X-User");
+		Comment stored = new Comment(article, (user != null) ? user : comment.author(), comment.text());
 		try {
 			this.redis.opsForList().rightPush(key(article), this.json.writeValueAsString(stored));
 		}

@@ -8,6 +8,8 @@ import java.util.Optional;
 import reactor.core.publisher.Mono;
 
 import io.github.microspring.breaker.CircuitBreaker;
+import io.github.microspring.deadline.Deadline;
+import io.github.microspring.deadline.DeadlineExceededException;
 
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.stereotype.Component;
@@ -45,7 +47,18 @@ public class CommentsClient {
 			.bodyToMono(PAGE);
 	}
 
+	/**
+	 * Comments unavailable: an empty page marked as a fallback. A spent deadline is not answered here: the
+	 * caller gets the 504 that says the budget ran out.
+	 */
 	public Mono<Map<String, Object>> noComments(String article, String delay, Throwable cause) {
+		Deadline deadline = Deadline.current();
+		if (cause instanceof DeadlineExceededException) {
+			return Mono.error(cause);
+		}
+		if (deadline != null && deadline.isExpired()) {
+			return Mono.error(new DeadlineExceededException("Deadline exceeded calling comment-service", cause));
+		}
 		Map<String, Object> page = new LinkedHashMap<>();
 		page.put("comments", List.of());
 		page.put(FALLBACK, true);

@@ -10,7 +10,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import io.github.microspring.test.etcd.EtcdExtension;
 import io.github.microspring.test.etcd.EtcdServer;
@@ -27,9 +30,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The gateway's features against one stand-in comment-service registered in real etcd: the breaker and its
- * marked fallback, what {@code /api/instances} says about the breaker, and the limit per client address.
+ * The gateway's features against one stand-in comment-service registered in real etcd: X-User carried as
+ * metadata, the edge's deadline (outside budgets ignored, 504 once spent), the breaker and its marked fallback
+ * with its state in {@code /api/instances}, and the limit per client address. Ordered: the burst, which empties
+ * the address's bucket, comes last.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GatewayFeaturesIntegrationTests {
 
 	private static final ObjectMapper json = new ObjectMapper();
@@ -67,6 +73,45 @@ class GatewayFeaturesIntegrationTests {
 	}
 
 	@Test
+	@Order(1)
+	void xUserOfTheIncomingRequestReachesCommentServiceAsMetadata() throws Exception {
+		HttpResponse<String> answer = http.send(request("/articles/metadata").header("X-User", "ada").build(),
+				HttpResponse.BodyHandlers.ofString());
+		assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+		assertThat(standIn.lastHeaders().getFirst("X-User")).isEqualTo("ada");
+	}
+
+	@Test
+	@Order(2)
+	void budgetSentFromOutsideIsIgnoredAndTheEdgesOwnIsSent() throws Exception {
+		HttpResponse<String> answer = http.send(request("/articles/budget").header("X-Micro-Timeout", "1").build(),
+				HttpResponse.BodyHandlers.ofString());
+		assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+		assertThat(json.readTree(answer.body()).path("fallback").asBoolean()).isFalse();
+		// what the edge sends on is its own budget (2 s by default), minus the little it spent
+		assertThat(Long.parseLong(standIn.lastHeaders().getFirst("X-Micro-Timeout"))).isBetween(1000L, 2000L);
+	}
+
+	@Test
+	@Order(3)
+	void callSlowerThanTheBudgetIsAnswered504NotByTheFallback() throws Exception {
+		standIn.slowBy(Duration.ofSeconds(3));
+		try {
+			HttpResponse<String> answer = send("/articles/slow");
+			assertThat(answer.statusCode()).as(answer.body()).isEqualTo(504);
+			assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+			assertThat(answer.headers().firstValue("X-Fallback")).isEmpty();
+		}
+		finally {
+			standIn.slowBy(Duration.ZERO);
+		}
+		// the stand-in answers one call at a time: wait until the slow one is behind it
+		await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500))
+			.until(() -> send("/articles/slow").statusCode() == 200);
+	}
+
+	@Test
+	@Order(4)
 	void fallbackIsServedAndMarkedWhileCommentServiceIsDownAndTheBreakerClosesWhenItIsBack() throws Exception {
 		HttpResponse<String> served = send("/articles/breaker");
 		assertThat(served.statusCode()).isEqualTo(200);
@@ -100,6 +145,7 @@ class GatewayFeaturesIntegrationTests {
 	}
 
 	@Test
+	@Order(5)
 	void burstFromOneAddressIsAnswered429WithRetryAfterAndRateLimitHeaders() throws Exception {
 		HttpResponse<String> refused = null;
 		for (int i = 0; i < 50 && refused == null; i++) {
@@ -129,9 +175,12 @@ class GatewayFeaturesIntegrationTests {
 	}
 
 	private static HttpResponse<String> send(String path) throws Exception {
+		return http.send(request(path).build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+	private static HttpRequest.Builder request(String path) {
 		int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
-		return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-				HttpResponse.BodyHandlers.ofString());
+		return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
 	}
 
 }
