@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.validation.Valid;
 
@@ -33,6 +35,8 @@ import org.springframework.web.server.ResponseStatusException;
  */
 @RestController
 class CommentController {
+
+	private static final Log logger = LogFactory.getLog(CommentController.class);
 
 	private static final Duration MAX_DELAY = Duration.ofSeconds(30);
 
@@ -69,6 +73,8 @@ class CommentController {
 		}
 		List<String> stored = this.redis.opsForList().range(key(article), 0, -1);
 		List<Comment> comments = (stored != null) ? stored.stream().map(this::read).toList() : List.of();
+		// one event per request, shipped to Kafka with the request's trace id
+		logger.info("Listed " + comments.size() + " comments of article " + article);
 		return Map.of("instance", this.instance, "version", this.version, "comments", comments);
 	}
 
@@ -89,6 +95,7 @@ class CommentController {
 		catch (JsonProcessingException ex) {
 			throw new IllegalStateException(ex);
 		}
+		logger.info("Stored a comment by " + stored.author() + " on article " + article);
 		return Map.of("instance", this.instance, "version", this.version, "comment", stored);
 	}
 

@@ -5,9 +5,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -60,10 +64,10 @@ class EveryFeatureEndToEndIntegrationTests {
 		String[] common = { "--server.port=0", "--micro.etcd.endpoints=" + etcd, "--spring.main.banner-mode=off",
 				"--spring.data.redis.port=" + redis, "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
 				"--management.zipkin.tracing.endpoint=" + zipkin.spansEndpoint(),
-				"--management.tracing.sampling.probability=1.0" };
+				"--micro.logging.kafka.enabled=true" };
 		comments = new SpringApplicationBuilder(CommentServiceApplication.class).web(WebApplicationType.SERVLET)
-			.run(concat(common, "--spring.application.name=comment-service",
-					"--micro.loadbalancer.strip-inbound-headers=false",
+			// its own application.yml: the gateway's, on this classpath too, would win over it
+			.run(concat(common, "--spring.config.location=file:../sample-comment-service/src/main/resources/application.yml",
 					// the gateway's jars share this test classpath; comment-service runs without them
 					"--spring.autoconfigure.exclude=" + String.join(",", GatewayEndToEndIntegrationTests.GATEWAY_AUTO_CONFIGURATIONS)));
 		gateway = new SpringApplicationBuilder(GatewayApplication.class).web(WebApplicationType.REACTIVE)
@@ -114,6 +118,22 @@ class EveryFeatureEndToEndIntegrationTests {
 	}
 
 	@Test
+	@Order(3)
+	void requestIsOneTraceInZipkinWithBothServicesAndItsLogEventInKafkaCarriesTheTraceId() throws Exception {
+		assertThat(get(gateway, "/articles/traced").path("fallback").asBoolean()).isFalse();
+
+		// comment-service logs one event per listing, shipped to web_log with the request's trace id
+		JsonNode event = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+			.until(() -> logEvent("Listed 0 comments of article traced"), (found) -> found != null);
+		String traceId = event.path("traceId").asText();
+		assertThat(traceId).matches("[0-9a-f]{32}");
+
+		JsonNode spans = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+			.until(() -> spans(traceId), (found) -> services(found).containsAll(List.of("gateway", "comment-service")));
+		assertThat(spans.findValues("traceId")).allSatisfy((id) -> assertThat(id.asText()).isEqualTo(traceId));
+	}
+
+	@Test
 	@Order(9)
 	void fallbackIsServedAndMarkedWithCommentServiceStopped() throws Exception {
 		comments.close();
@@ -123,6 +143,29 @@ class EveryFeatureEndToEndIntegrationTests {
 		assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
 		assertThat(answer.headers().firstValue("X-Fallback")).hasValue("true");
 		assertThat(json.readTree(answer.body()).path("fallback").asBoolean()).isTrue();
+	}
+
+	private static JsonNode logEvent(String message) throws Exception {
+		for (ConsumerRecord<String, String> record : kafka.records("web_log", 1, Duration.ofSeconds(5))) {
+			JsonNode event = json.readTree(record.value());
+			// both contexts share this JVM's Logback root logger, where one shipping appender takes the events of
+			// both; the message is logged only by comment-service's controller
+			if (event.path("message").asText().equals(message)) {
+				return event;
+			}
+		}
+		return null;
+	}
+
+	private static JsonNode spans(String traceId) throws Exception {
+		String trace = zipkin.trace(traceId);
+		return (trace != null) ? json.readTree(trace) : json.createArrayNode();
+	}
+
+	private static Set<String> services(JsonNode spans) {
+		Set<String> services = new HashSet<>();
+		spans.findValues("localEndpoint").forEach((endpoint) -> services.add(endpoint.path("serviceName").asText()));
+		return services;
 	}
 
 	private static HttpResponse<String> post(String path, String user, String body) throws Exception {
