@@ -155,7 +155,8 @@ wait_for redis 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$redis_port"
 # limits; Kafka and Zipkin for the log shipping and tracing
 common=(--micro.etcd.endpoints="$etcd_url" --micro.registry.lease-ttl="${lease_ttl}s" --micro.registry.register-interval=2s
 	--spring.data.redis.port="$redis_port"
-	--spring.kafka.bootstrap-servers="$kafka" --management.zipkin.tracing.endpoint="$zipkin/api/v2/spans"
+	--spring.kafka.bootstrap-servers="$kafka" --micro.logging.kafka.enabled=true
+	--management.zipkin.tracing.endpoint="$zipkin/api/v2/spans"
 	--spring.main.banner-mode=off)
 declare -A comment_pids
 start_comment() { # port, version
@@ -363,6 +364,42 @@ breaker() {
 	read -r status header field <<<"$(article_page)"
 	info "GET /articles/demo: $status, X-Fallback: $header, fallback: $field"
 }
+deadline() {
+	info "GET /articles/demo?delay=3s: comment-service would take 3 s; the gateway gives each request 2 s"
+	local answer
+	answer=$(curl -s -o "$work/body" -w '%{http_code} %{time_total}' "$gateway/articles/demo?delay=3s")
+	info "answered ${answer% *} after ${answer#* } s: $(cat "$work/body")"
+	[ "${answer% *}" = 504 ]
+}
+trace_has_both() { # trace id: whether Zipkin holds spans of the gateway and of comment-service for it
+	curl -sf "$zipkin/api/v2/trace/$1" | python3 -c '
+import json,sys
+services = {span.get("localEndpoint", {}).get("serviceName") for span in json.load(sys.stdin)}
+sys.exit(0 if {"gateway", "comment-service"} <= services else 1)'
+}
+trace() {
+	curl -sf -H 'X-User: ada' "$gateway/articles/traced" >/dev/null || return 1
+	local event trace_id
+	event=$("${kafka_java[@]}" demo/KafkaTopic.java find "$kafka" web_log 30 "Listed 0 comments of article traced" \
+		2>>"$work/kafka-tool.log") || { info "no log event of the request reached web_log"; return 1; }
+	trace_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["traceId"])' <<<"$event") || return 1
+	info "GET /articles/traced: trace id $trace_id (read from the log event comment-service shipped to Kafka)"
+	info "open $zipkin/zipkin/traces/$trace_id"
+	wait_until "the trace to reach Zipkin with spans of both services" 30 trace_has_both "$trace_id" || return 1
+	curl -sf "$zipkin/api/v2/trace/$trace_id" | python3 -c '
+import json,sys
+for span in sorted(json.load(sys.stdin), key=lambda s: s.get("timestamp", 0)):
+    print("    %-16s %-7s %-40s %6.1f ms" % (span.get("localEndpoint", {}).get("serviceName"), span.get("kind", ""),
+                                            span.get("name"), span.get("duration", 0) / 1000))'
+}
+kafka_logs() {
+	local result total
+	result=$("${kafka_java[@]}" demo/KafkaTopic.java tally "$kafka" web_log 30 2>>"$work/kafka-tool.log") || return 1
+	total=$(head -1 <<<"$result")
+	info "$total log events in topic web_log, JSON with trace ids, by service:"
+	tail -n +2 <<<"$result" | while read -r events name; do info "  $events from $name"; done
+	[ "$total" -gt 0 ] && grep -q ' comment-service$' <<<"$result" && grep -q ' gateway$' <<<"$result"
+}
 gateway_metrics() {
 	for m in micro.discovery.instances micro.discovery.changes micro.loadbalancer.choices micro.loadbalancer.ejections; do
 		info "$m: $(curl -sf "$gateway/actuator/metrics/$m" | python3 -c 'import json,sys; print(json.load(sys.stdin)["measurements"][0]["value"])' 2>/dev/null || echo none yet)"
@@ -382,6 +419,9 @@ step "kill -9 of one instance: calls right after it still succeed" kill_instance
 step "the killed instance leaves etcd within its lease TTL" leaves_etcd
 step "GET /api/instances: what discovery sees, ejections, breakers" instances_view
 step "breaker: both instances stopped, the breaker opens and fallbacks are served; back, it closes" breaker
+step "deadline: a request slower than the edge's 2 s budget is answered 504" deadline
+step "tracing: one trace in Zipkin with spans of the gateway and comment-service" trace
+step "Kafka logs: events of every process reached the topic web_log" kafka_logs
 say "metrics of the gateway"
 gateway_metrics
 
