@@ -358,6 +358,8 @@ breaker() {
 	start_comment "$c2" 1.0.0
 	start_comment "$c3" 1.1.0
 	wait_until "the gateway to discover both instances again" 180 has_instances 2 || return 1
+	# a fresh JVM's first answers are slow; served once directly, they fit in the edge's 2 s budget
+	wait_until "both instances to answer" 30 bash -c "curl -sf http://127.0.0.1:$c2/comments/demo && curl -sf http://127.0.0.1:$c3/comments/demo" || return 1
 	started=$SECONDS
 	wait_until "the breaker to close" 30 breaker_closed || return 1
 	info "breaker 'comments' CLOSED $((SECONDS - started)) s after both were back (sleep window 2 s, then a trial call)"
