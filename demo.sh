@@ -151,15 +151,17 @@ pids+=($!)
 wait_for etcd 20 curl -sf "$etcd_url/health"
 wait_for redis 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$redis_port"
 
-# what every application gets: etcd with a short lease, so the kill step is quick; Kafka and Zipkin for the log
-# shipping and tracing of the features that use them
+# what every application gets: etcd with a short lease, so the kill step is quick; Redis for comments and rate
+# limits; Kafka and Zipkin for the log shipping and tracing
 common=(--micro.etcd.endpoints="$etcd_url" --micro.registry.lease-ttl="${lease_ttl}s" --micro.registry.register-interval=2s
-	--spring.kafka.bootstrap-servers="$kafka" --management.zipkin.tracing.endpoint="$zipkin/api/v2/spans"
+	--spring.data.redis.port="$redis_port"
+	--spring.kafka.bootstrap-servers="$kafka" --micro.logging.kafka.enabled=true
+	--management.zipkin.tracing.endpoint="$zipkin/api/v2/spans"
 	--spring.main.banner-mode=off)
 declare -A comment_pids
 start_comment() { # port, version
 	java -Xmx256m -XX:TieredStopAtLevel=1 -jar "$(jar sample-comment-service)" --server.port="$1" \
-		--spring.data.redis.port="$redis_port" --micro.registry.version="$2" "${common[@]}" >"$work/comment-$1.log" 2>&1 &
+		--micro.registry.version="$2" "${common[@]}" >"$work/comment-$1.log" 2>&1 &
 	pids+=($!)
 	comment_pids[$1]=$!
 }
@@ -172,10 +174,14 @@ stop_comment() { # port: SIGTERM (graceful: it leaves etcd first) and wait for t
 say "two comment-service 1.0.0 instances on :$c1 and :$c2, the gateway on $gateway"
 start_comment "$c1" 1.0.0
 start_comment "$c2" 1.0.0
-# canary weights: of the versions that have instances, 1.0.0 gets 4 parts and 1.1.0 one
+# canary weights: of the versions that have instances, 1.0.0 gets 4 parts and 1.1.0 one; the limit per client
+# address well above what the steps send, as they all come from one address
 java -Xmx256m -XX:TieredStopAtLevel=1 -jar "$(jar sample-gateway)" --server.port="$gw" "${common[@]}" \
 	"--micro.loadbalancer.version-weights.comment-service.[1.0.0]=4" \
-	"--micro.loadbalancer.version-weights.comment-service.[1.1.0]=1" >"$work/gateway.log" 2>&1 &
+	"--micro.loadbalancer.version-weights.comment-service.[1.1.0]=1" \
+	--micro.ratelimit.instances.edge.capacity=1000 --micro.ratelimit.instances.edge.refill-tokens=1000 \
+	--micro.breaker.instances.comments.request-volume-threshold=5 --micro.breaker.instances.comments.sleep-window=2s \
+	>"$work/gateway.log" 2>&1 &
 pids+=($!)
 
 # --- helpers the steps share
@@ -302,6 +308,100 @@ instances_view() {
 	python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), indent=2))' <<<"$body" | sed 's/^/    /'
 	python3 -c 'import json,sys; b=json.load(sys.stdin); sys.exit(0 if len(b["services"]["comment-service"]) == 2 and "breakers" in b else 1)' <<<"$body"
 }
+burst() {
+	info "10 POSTs at once through the gateway as X-User: bob (limit post-comment: 5 per 10 s per user, in Redis)"
+	python3 - "$gateway" "$work" <<'PY' || return 1
+import concurrent.futures, json, sys, urllib.error, urllib.request
+base, work = sys.argv[1], sys.argv[2]
+def post(i):
+    request = urllib.request.Request(base + "/comments/burst", data=json.dumps({"text": "burst %d" % i}).encode(),
+                                     headers={"Content-Type": "application/json", "X-User": "bob"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, dict(answer.headers), json.load(answer)
+    except urllib.error.HTTPError as refused:
+        return refused.code, dict(refused.headers), json.loads(refused.read() or b"{}")
+with concurrent.futures.ThreadPoolExecutor(10) as pool:
+    answers = list(pool.map(post, range(10)))
+created = [a for a in answers if a[0] == 201]
+refused = [a for a in answers if a[0] == 429]
+print("  %d created, by %s; %d answered 429" % (len(created), sorted({a[2]["instance"] for a in created}), len(refused)))
+if refused:
+    status, headers, body = refused[0]
+    print("  one 429:")
+    for name in ("Retry-After", "RateLimit-Policy", "RateLimit", "Content-Type"):
+        print("    %s: %s" % (name, headers.get(name)))
+    print("    " + json.dumps(body))
+sys.exit(0 if len(created) == 5 and len(refused) == 5 and refused[0][1].get("Retry-After") else 1)
+PY
+}
+breaker_state() { instances | python3 -c 'import json,sys; print(json.load(sys.stdin)["breakers"].get("comments", {}).get("state", "none"))'; }
+# article_page: GET /articles/demo through the gateway; prints "<status> <fallback header or -> <fallback field>"
+article_page() {
+	curl -s -D "$work/headers" -o "$work/body" "$gateway/articles/demo?${1:-}" -w '%{http_code}' >"$work/status" || true
+	printf '%s %s %s\n' "$(cat "$work/status")" \
+		"$(tr -d '\r' <"$work/headers" | awk -F': ' 'tolower($1) == "x-fallback" { print $2 }' | grep . || echo -)" \
+		"$(python3 -c 'import json,sys; print(json.load(sys.stdin).get("fallback"))' <"$work/body" 2>/dev/null || echo -)"
+}
+breaker_open() { [ "$(article_page)" = "200 true True" ] && [ "$(breaker_state)" = OPEN ]; }
+breaker_closed() { [ "$(article_page)" = "200 - False" ] && [ "$(breaker_state)" = CLOSED ]; }
+breaker() {
+	info "stopping both comment-service instances (:$c2 and :$c3, SIGTERM: they leave etcd first)"
+	stop_comment "$c2" && stop_comment "$c3" || return 1
+	wait_until "the gateway to see no comment-service instance" 10 has_instances 0 || return 1
+	local started=$SECONDS
+	read -r status header field <<<"$(article_page)"
+	info "GET /articles/demo: $status, X-Fallback: $header, body: $(cat "$work/body")"
+	wait_until "the breaker to open" 30 breaker_open || return 1
+	info "breaker 'comments' OPEN after $((SECONDS - started)) s of calls failing; fallbacks served meanwhile, X-Fallback: true"
+	info "starting both instances again"
+	start_comment "$c2" 1.0.0
+	start_comment "$c3" 1.1.0
+	wait_until "the gateway to discover both instances again" 180 has_instances 2 || return 1
+	# a fresh JVM's first answers are slow; served once directly, they fit in the edge's 2 s budget
+	wait_until "both instances to answer" 30 bash -c "curl -sf http://127.0.0.1:$c2/comments/demo && curl -sf http://127.0.0.1:$c3/comments/demo" || return 1
+	started=$SECONDS
+	wait_until "the breaker to close" 30 breaker_closed || return 1
+	info "breaker 'comments' CLOSED $((SECONDS - started)) s after both were back (sleep window 2 s, then a trial call)"
+	read -r status header field <<<"$(article_page)"
+	info "GET /articles/demo: $status, X-Fallback: $header, fallback: $field"
+}
+deadline() {
+	info "GET /articles/demo?delay=3s: comment-service would take 3 s; the gateway gives each request 2 s"
+	local answer
+	answer=$(curl -s -o "$work/body" -w '%{http_code} %{time_total}' "$gateway/articles/demo?delay=3s")
+	info "answered ${answer% *} after ${answer#* } s: $(cat "$work/body")"
+	[ "${answer% *}" = 504 ]
+}
+trace_has_both() { # trace id: whether Zipkin holds spans of the gateway and of comment-service for it
+	curl -sf "$zipkin/api/v2/trace/$1" | python3 -c '
+import json,sys
+services = {span.get("localEndpoint", {}).get("serviceName") for span in json.load(sys.stdin)}
+sys.exit(0 if {"gateway", "comment-service"} <= services else 1)'
+}
+trace() {
+	curl -sf -H 'X-User: ada' "$gateway/articles/traced" >/dev/null || return 1
+	local event trace_id
+	event=$("${kafka_java[@]}" demo/KafkaTopic.java find "$kafka" web_log 30 "Listed 0 comments of article traced" \
+		2>>"$work/kafka-tool.log") || { info "no log event of the request reached web_log"; return 1; }
+	trace_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["traceId"])' <<<"$event") || return 1
+	info "GET /articles/traced: trace id $trace_id (read from the log event comment-service shipped to Kafka)"
+	info "open $zipkin/zipkin/traces/$trace_id"
+	wait_until "the trace to reach Zipkin with spans of both services" 30 trace_has_both "$trace_id" || return 1
+	curl -sf "$zipkin/api/v2/trace/$trace_id" | python3 -c '
+import json,sys
+for span in sorted(json.load(sys.stdin), key=lambda s: s.get("timestamp", 0)):
+    print("    %-16s %-7s %-40s %6.1f ms" % (span.get("localEndpoint", {}).get("serviceName"), span.get("kind", ""),
+                                            span.get("name"), span.get("duration", 0) / 1000))'
+}
+kafka_logs() {
+	local result total
+	result=$("${kafka_java[@]}" demo/KafkaTopic.java tally "$kafka" web_log 30 2>>"$work/kafka-tool.log") || return 1
+	total=$(head -1 <<<"$result")
+	info "$total log events in topic web_log, JSON with trace ids, by service:"
+	tail -n +2 <<<"$result" | while read -r events name; do info "  $events from $name"; done
+	[ "$total" -gt 0 ] && grep -q ' comment-service$' <<<"$result" && grep -q ' gateway$' <<<"$result"
+}
 gateway_metrics() {
 	for m in micro.discovery.instances micro.discovery.changes micro.loadbalancer.choices micro.loadbalancer.ejections; do
 		info "$m: $(curl -sf "$gateway/actuator/metrics/$m" | python3 -c 'import json,sys; print(json.load(sys.stdin)["measurements"][0]["value"])' 2>/dev/null || echo none yet)"
@@ -316,9 +416,14 @@ wait_for "the gateway to discover both comment-service instances" 180 has_instan
 step "registry: both instances registered in etcd, in go-micro's format" registry_value
 step "round robin: calls alternate between the two 1.0.0 instances" round_robin
 step "canary: a 1.1.0 instance gets about a fifth of the traffic (version weights 4:1)" canary
+step "rate limit: a burst of posts by one user is answered 429 with its headers, one limit for every instance" burst
 step "kill -9 of one instance: calls right after it still succeed" kill_instance
 step "the killed instance leaves etcd within its lease TTL" leaves_etcd
 step "GET /api/instances: what discovery sees, ejections, breakers" instances_view
+step "breaker: both instances stopped, the breaker opens and fallbacks are served; back, it closes" breaker
+step "deadline: a request slower than the edge's 2 s budget is answered 504" deadline
+step "tracing: one trace in Zipkin with spans of the gateway and comment-service" trace
+step "Kafka logs: events of every process reached the topic web_log" kafka_logs
 say "metrics of the gateway"
 gateway_metrics
 

@@ -24,7 +24,9 @@ import io.github.microspring.test.FreePorts;
 import io.github.microspring.test.ServerBinaries;
 import io.github.microspring.test.ServerProcesses;
 import io.github.microspring.test.etcd.EtcdServer;
+import io.github.microspring.test.kafka.KafkaServer;
 import io.github.microspring.test.redis.RedisServer;
+import io.github.microspring.test.zipkin.ZipkinServer;
 
 /**
  * Requests per second through sample-gateway to sample-comment-service (GET {@code /articles/{article}}: the
@@ -72,12 +74,22 @@ public final class SamplesScenario {
 				System.getProperty("java.version"), loadAverage());
 		System.out.printf("wrk -t%d -c%d, %d s warm-up then %d s measured, %d runs; JVMs %s%n", options.get("threads"),
 				options.get("connections"), options.get("warmup"), options.get("duration"), options.get("runs"), JVM);
-		try (RedisServer redis = RedisServer.start(); EtcdServer etcd = EtcdServer.start()) {
+		try (RedisServer redis = RedisServer.start(); EtcdServer etcd = EtcdServer.start();
+				KafkaServer kafka = KafkaServer.start(); ZipkinServer zipkin = ZipkinServer.start()) {
+			// every feature on for the samples: rate limits in Redis, logs to Kafka, every request traced to
+			// Zipkin, the breaker around the gateway's call; the applications without the starter ignore these
+			List<String> features = List.of("--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
+					"--micro.logging.kafka.enabled=true",
+					"--management.zipkin.tracing.endpoint=" + zipkin.spansEndpoint(),
+					"--management.tracing.sampling.probability=1.0",
+					// every wrk connection comes from one address: a limit it never reaches, still decided in Redis
+					"--micro.ratelimit.instances.edge.capacity=1000000000",
+					"--micro.ratelimit.instances.edge.refill-tokens=1000000000");
 			for (int run = 1; run <= options.get("runs"); run++) {
 				// alternate which goes first, so that neither always meets a warmer or busier machine
 				List<Mode> order = (run % 2 == 1) ? List.of(plain, starter) : List.of(starter, plain);
 				for (Mode mode : order) {
-					Result result = runOnce(mode, run, wrk, redis, etcd, options);
+					Result result = runOnce(mode, run, wrk, redis, etcd, features, options);
 					mode.results.add(result);
 					System.out.printf("run %d %-20s %s%n", run, mode.name, result);
 				}
@@ -107,13 +119,15 @@ public final class SamplesScenario {
 	}
 
 	private static Result runOnce(Mode mode, int run, Path wrk, RedisServer redis, EtcdServer etcd,
-			Map<String, Integer> options) throws Exception {
+			List<String> features, Map<String, Integer> options) throws Exception {
 		int[] ports = FreePorts.take(2);
 		String article = "bench-" + run + "-" + (mode.commentMain.contains("Plain") ? "plain" : "starter");
-		List<String> common = List.of("--server.address=127.0.0.1", "--spring.main.banner-mode=off",
-				"--micro.etcd.endpoints=" + etcd.endpoint(), "--logging.level.root=WARN");
+		List<String> common = new ArrayList<>(List.of("--server.address=127.0.0.1", "--spring.main.banner-mode=off",
+				"--micro.etcd.endpoints=" + etcd.endpoint(), "--logging.level.root=WARN",
+				"--spring.data.redis.port=" + redis.port()));
+		common.addAll(features);
 		List<String> commentArgs = new ArrayList<>(common);
-		commentArgs.addAll(List.of("--server.port=" + ports[0], "--spring.data.redis.port=" + redis.port()));
+		commentArgs.add("--server.port=" + ports[0]);
 		List<String> gatewayArgs = new ArrayList<>(common);
 		gatewayArgs.addAll(List.of("--server.port=" + ports[1], "--comments.url=http://127.0.0.1:" + ports[0]));
 		Path logs = Files.createTempDirectory("samples-scenario-");
@@ -151,7 +165,9 @@ public final class SamplesScenario {
 
 	private static String wrk(Path wrk, String url, Map<String, Integer> options, int seconds) throws Exception {
 		Process process = new ProcessBuilder(wrk.toString(), "-t" + options.get("threads"),
-				"-c" + options.get("connections"), "-d" + seconds + "s", "--latency", url)
+				"-c" + options.get("connections"), "-d" + seconds + "s", "--latency",
+				// metadata the gateway carries to comment-service
+				"-H", "X-User: bench", url)
 			.redirectErrorStream(true)
 			.start();
 		ServerProcesses.track(process);

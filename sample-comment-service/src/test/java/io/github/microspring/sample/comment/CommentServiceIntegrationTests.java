@@ -55,6 +55,18 @@ class CommentServiceIntegrationTests {
 	}
 
 	@Test
+	void burstOfPostsByOneUserIsAnswered429WhileAnotherUserStillPosts() throws Exception {
+		for (int i = 0; i < 5; i++) {
+			assertThat(post("/comments/burst", "eve", "{\"text\":\"post " + i + "\"}").statusCode()).isEqualTo(201);
+		}
+		HttpResponse<String> refused = post("/comments/burst", "eve", "{\"text\":\"one too many\"}");
+		assertThat(refused.statusCode()).isEqualTo(429);
+		assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+		assertThat(refused.headers().firstValue("RateLimit-Policy")).hasValue("\"post-comment\";q=5;w=10");
+		assertThat(post("/comments/burst", "mallory", "{\"text\":\"mine\"}").statusCode()).isEqualTo(201);
+	}
+
+	@Test
 	void blankTextIsAnswered400WithProblemJsonNamingTheField() throws Exception {
 		HttpResponse<String> answer = post("/comments/bad", "{\"author\":\"ada\",\"text\":\"  \"}");
 		assertThat(answer.statusCode()).isEqualTo(400);
@@ -84,6 +96,14 @@ class CommentServiceIntegrationTests {
 	private HttpResponse<String> post(String path, String body) throws Exception {
 		return http.send(HttpRequest.newBuilder(uri(path))
 			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(body))
+			.build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+	private HttpResponse<String> post(String path, String user, String body) throws Exception {
+		return http.send(HttpRequest.newBuilder(uri(path))
+			.header("Content-Type", "application/json")
+			.header("X-User", user)
 			.POST(HttpRequest.BodyPublishers.ofString(body))
 			.build(), HttpResponse.BodyHandlers.ofString());
 	}

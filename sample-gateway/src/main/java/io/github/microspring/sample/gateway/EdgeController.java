@@ -5,12 +5,15 @@ import java.util.Map;
 
 import reactor.core.publisher.Mono;
 
+import io.github.microspring.ratelimit.RateLimited;
+
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.discovery.ReactiveDiscoveryClient;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * What the edge knows: the services it discovered, and an article page assembled from comment-service
@@ -21,11 +24,11 @@ class EdgeController {
 
 	private final ReactiveDiscoveryClient discovery;
 
-	private final WebClient comments;
+	private final CommentsClient comments;
 
-	EdgeController(ReactiveDiscoveryClient discovery, WebClient.Builder loadBalanced) {
+	EdgeController(ReactiveDiscoveryClient discovery, CommentsClient comments) {
 		this.discovery = discovery;
-		this.comments = loadBalanced.baseUrl("http://comment-service").build();
+		this.comments = comments;
 	}
 
 	@GetMapping("/services")
@@ -39,13 +42,23 @@ class EdgeController {
 			.collectMap(Map.Entry::getKey, Map.Entry::getValue);
 	}
 
+	/**
+	 * The article page; when the {@code comments} breaker answered with its fallback, the page says so in its
+	 * {@code fallback} field and the {@code X-Fallback: true} header. Limited per client address, across every
+	 * gateway instance.
+	 */
 	@GetMapping("/articles/{article}")
-	Mono<Map<String, Object>> article(@PathVariable String article) {
-		return this.comments.get()
-			.uri("/comments/{article}", article)
-			.retrieve()
-			.bodyToMono(Map.class)
-			.map((body) -> Map.of("article", article, "comments", body));
+	@RateLimited(name = "edge", key = "#remoteAddress")
+	Mono<ResponseEntity<Map<String, Object>>> article(@PathVariable String article,
+			@RequestParam(required = false) String delay) {
+		return this.comments.comments(article, delay).map((body) -> {
+			boolean fallback = Boolean.TRUE.equals(body.get(CommentsClient.FALLBACK));
+			ResponseEntity.BodyBuilder answer = ResponseEntity.ok();
+			if (fallback) {
+				answer.header("X-Fallback", "true");
+			}
+			return answer.body(Map.of("article", article, "comments", body, CommentsClient.FALLBACK, fallback));
+		});
 	}
 
 }

@@ -3,7 +3,10 @@ package io.github.microspring.sample.gateway;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import reactor.core.publisher.Mono;
 
 import io.github.microspring.loadbalancer.EjectedInstances;
@@ -25,9 +28,13 @@ class InstancesController {
 
 	private final ObjectProvider<EjectedInstances> ejected;
 
-	InstancesController(ReactiveDiscoveryClient discovery, ObjectProvider<EjectedInstances> ejected) {
+	private final ObjectProvider<CircuitBreakerRegistry> breakers;
+
+	InstancesController(ReactiveDiscoveryClient discovery, ObjectProvider<EjectedInstances> ejected,
+			ObjectProvider<CircuitBreakerRegistry> breakers) {
 		this.discovery = discovery;
 		this.ejected = ejected;
+		this.breakers = breakers;
 	}
 
 	@GetMapping("/api/instances")
@@ -44,10 +51,30 @@ class InstancesController {
 			.map((services) -> {
 				Map<String, Object> body = new LinkedHashMap<>();
 				body.put("services", services);
-				// the gateway's calls carry no circuit breaker yet: @CircuitBreaker lands in its own issue
-				body.put("breakers", Map.of());
+				body.put("breakers", breakers());
 				return body;
 			});
+	}
+
+	/**
+	 * Each breaker by name (a breaker appears at its first call) with its state and its rolling window's counts.
+	 */
+	private Map<String, Object> breakers() {
+		Map<String, Object> breakers = new TreeMap<>();
+		CircuitBreakerRegistry registry = this.breakers.getIfAvailable();
+		if (registry != null) {
+			for (CircuitBreaker breaker : registry.getAllCircuitBreakers()) {
+				CircuitBreaker.Metrics metrics = breaker.getMetrics();
+				Map<String, Object> described = new LinkedHashMap<>();
+				described.put("state", breaker.getState().name());
+				described.put("failureRate", metrics.getFailureRate());
+				described.put("bufferedCalls", metrics.getNumberOfBufferedCalls());
+				described.put("failedCalls", metrics.getNumberOfFailedCalls());
+				described.put("notPermittedCalls", metrics.getNumberOfNotPermittedCalls());
+				breakers.put(breaker.getName(), described);
+			}
+		}
+		return breakers;
 	}
 
 	private static Map<String, Object> describe(ServiceInstance instance, boolean ejected) {

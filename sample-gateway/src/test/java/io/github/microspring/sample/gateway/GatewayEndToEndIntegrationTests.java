@@ -49,7 +49,7 @@ class GatewayEndToEndIntegrationTests {
 
 	private static final HttpClient http = HttpClient.newHttpClient();
 
-	private static final String[] GATEWAY_AUTO_CONFIGURATIONS = {
+	static final String[] GATEWAY_AUTO_CONFIGURATIONS = {
 			"org.springframework.cloud.gateway.config.GatewayClassPathWarningAutoConfiguration",
 			"org.springframework.cloud.gateway.config.GatewayAutoConfiguration",
 			"org.springframework.cloud.gateway.config.GatewayResilience4JCircuitBreakerAutoConfiguration",
@@ -76,7 +76,8 @@ class GatewayEndToEndIntegrationTests {
 		first = commentService(etcd, redis, "1.0.0");
 		second = commentService(etcd, redis, "1.1.0");
 		gateway = new SpringApplicationBuilder(GatewayApplication.class).web(WebApplicationType.REACTIVE)
-			.run("--server.port=0", "--micro.etcd.endpoints=" + etcd, "--spring.main.banner-mode=off");
+			.run("--server.port=0", "--micro.etcd.endpoints=" + etcd, "--spring.main.banner-mode=off",
+					"--spring.data.redis.port=" + redis);
 	}
 
 	@AfterAll

@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -27,18 +29,26 @@ final class StandInCommentService implements AutoCloseable {
 
 	private final String key;
 
-	private final HttpServer server;
+	private final int port;
+
+	private volatile HttpServer server;
+
+	private volatile Duration delay = Duration.ZERO;
+
+	private volatile Headers lastHeaders = new Headers();
 
 	private final AtomicInteger calls = new AtomicInteger();
 
+	private final String version;
+
 	private volatile int status = 200;
 
-	private StandInCommentService(EtcdServer etcd, String version) throws IOException {
+	private StandInCommentService(EtcdServer etcd, String version) {
 		this.etcd = etcd;
 		this.key = "/micro/registry/comment-service/" + this.id;
-		this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", FreePorts.take()), 0);
-		this.server.createContext("/comments/", (exchange) -> answer(exchange, version));
-		this.server.start();
+		this.port = FreePorts.take();
+		this.version = version;
+		up();
 		etcd.put(this.key, """
 				{"name":"comment-service","version":"%s","metadata":{},"endpoints":[],
 				 "nodes":[{"id":"%s","address":"127.0.0.1:%d","metadata":{"protocol":"http","zone":"a"}}]}"""
@@ -46,12 +56,7 @@ final class StandInCommentService implements AutoCloseable {
 	}
 
 	static StandInCommentService register(EtcdServer etcd, String version) {
-		try {
-			return new StandInCommentService(etcd, version);
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		return new StandInCommentService(etcd, version);
 	}
 
 	String id() {
@@ -59,7 +64,7 @@ final class StandInCommentService implements AutoCloseable {
 	}
 
 	int port() {
-		return this.server.getAddress().getPort();
+		return this.port;
 	}
 
 	int calls() {
@@ -71,6 +76,43 @@ final class StandInCommentService implements AutoCloseable {
 	 */
 	void answerWith(int status) {
 		this.status = status;
+	}
+
+	/**
+	 * Answers every later call that much later, as an overloaded instance would.
+	 */
+	void slowBy(Duration delay) {
+		this.delay = delay;
+	}
+
+	/**
+	 * The headers of the last call it answered.
+	 */
+	Headers lastHeaders() {
+		return this.lastHeaders;
+	}
+
+	/**
+	 * Stops serving while staying in etcd, as a crashed process whose lease has not expired yet: calls to it
+	 * are refused.
+	 */
+	void down() {
+		this.server.stop(0);
+	}
+
+	/**
+	 * Serves again on the same port.
+	 */
+	void up() {
+		try {
+			HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", this.port), 0);
+			server.createContext("/comments/", (exchange) -> answer(exchange, this.version));
+			server.start();
+			this.server = server;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
 	/**
@@ -86,6 +128,16 @@ final class StandInCommentService implements AutoCloseable {
 
 	private void answer(HttpExchange exchange, String version) throws IOException {
 		this.calls.incrementAndGet();
+		this.lastHeaders = exchange.getRequestHeaders();
+		if (!this.delay.isZero()) {
+			try {
+				// the slowness this stand-in exists to show: an overloaded instance answering late
+				Thread.sleep(this.delay.toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
 		String article = exchange.getRequestURI().getPath().substring("/comments/".length());
 		byte[] body = (this.status != 200) ? new byte[0] : """
 				{"instance":"%s","version":"%s","comments":[{"article":"%s","author":"stand-in","text":"canned"}]}"""
