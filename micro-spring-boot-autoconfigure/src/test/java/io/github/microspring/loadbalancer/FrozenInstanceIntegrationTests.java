@@ -93,7 +93,7 @@ class FrozenInstanceIntegrationTests {
 			assertThat(LoadBalancedCaller.calls(call, 9)).containsOnlyKeys("node-0", "node-1", "node-2");
 
 			frozen = processes.get(0);
-			signal("STOP", frozen);
+			ServerProcesses.freeze(frozen.pid());
 			Duration longest = Duration.ZERO;
 			Map<String, Integer> answers = new java.util.HashMap<>();
 			for (int i = 0; i < CALLS; i++) {
@@ -117,15 +117,10 @@ class FrozenInstanceIntegrationTests {
 		}
 		finally {
 			if (frozen != null) {
-				signal("CONT", frozen);
+				ServerProcesses.thaw(frozen.pid());
 			}
 			processes.forEach(ServerProcesses::kill);
 		}
-	}
-
-	private static void signal(String signal, Process process) throws Exception {
-		Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start();
-		assertThat(kill.waitFor()).isZero();
 	}
 
 }

@@ -47,13 +47,13 @@ class LeaseKeeperFaultIntegrationTests {
 					Duration.ofMillis(500), Duration.ofMillis(300), () -> null, Clock.systemUTC());
 			EtcdRegistration registration = registration("late", 8080);
 			try {
-				signal(etcd, "STOP");
+				etcd.freeze();
 				try {
 					registry.register(registration);
 					await().atMost(Duration.ofSeconds(20)).until(() -> registry.keeper(registration).failures() >= 3);
 				}
 				finally {
-					signal(etcd, "CONT");
+					etcd.thaw();
 				}
 				await().atMost(Duration.ofSeconds(20))
 					.until(() -> "REGISTERED".equals(registry.keeper(registration).state().name()));
@@ -184,12 +184,6 @@ class LeaseKeeperFaultIntegrationTests {
 	 * Sends a signal to the etcd process by its PID: {@code STOP} freezes it as a hung host would,
 	 * {@code CONT} lets it go on.
 	 */
-	static void signal(EtcdServer etcd, String signal) throws Exception {
-		Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(etcd.pid())).inheritIO().start();
-		assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
-		assertThat(kill.exitValue()).isZero();
-	}
-
 	static List<Long> leases(EtcdServer etcd) {
 		Matcher ids = Pattern.compile("\"ID\":\"?(\\d+)").matcher(etcd.post("/v3/lease/leases", "{}", null));
 		List<Long> leases = new ArrayList<>();

@@ -159,7 +159,7 @@ class RegistrationApplicationIntegrationTests {
 				EtcdRegistration registration = app.getBean(EtcdRegistration.class);
 				await().atMost(Duration.ofSeconds(10)).until(() -> registry.keeper(registration) != null
 						&& "REGISTERED".equals(registry.keeper(registration).state().name()));
-				LeaseKeeperFaultIntegrationTests.signal(etcd, "STOP");
+				etcd.freeze();
 				long started = System.nanoTime();
 				app.close();
 				// one short revoke attempt, not the 8 s call timeout once or twice
@@ -169,7 +169,7 @@ class RegistrationApplicationIntegrationTests {
 					.noneMatch((thread) -> thread.getName().equals("etcd-registry-hasty") && thread.isAlive());
 			}
 			finally {
-				LeaseKeeperFaultIntegrationTests.signal(etcd, "CONT");
+				etcd.thaw();
 				app.close();
 			}
 		}

@@ -1,9 +1,6 @@
 package io.github.microspring.test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real server that a test runs in a process of its own, tracked by {@link ServerProcesses} and stopped by its
@@ -54,7 +51,7 @@ public abstract class ServerProcess implements AutoCloseable {
 	 */
 	public synchronized void stop() {
 		if (isRunning()) {
-			signal("-CONT");
+			ServerProcesses.thaw(pid());
 		}
 		ServerProcesses.stop(this.process, this.stopGraceMillis);
 	}
@@ -70,14 +67,14 @@ public abstract class ServerProcess implements AutoCloseable {
 	 * SIGSTOP: the process keeps its port and connections but answers nothing, as in a long pause.
 	 */
 	public synchronized void freeze() {
-		signal("-STOP");
+		ServerProcesses.freeze(pid());
 	}
 
 	/**
 	 * SIGCONT after {@link #freeze()}.
 	 */
 	public synchronized void thaw() {
-		signal("-CONT");
+		ServerProcesses.thaw(pid());
 	}
 
 	/**
@@ -88,22 +85,6 @@ public abstract class ServerProcess implements AutoCloseable {
 			stop();
 		}
 		startProcess();
-	}
-
-	private void signal(String signal) {
-		try {
-			Process kill = new ProcessBuilder("kill", signal, String.valueOf(pid())).redirectErrorStream(true).start();
-			if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-				throw new IllegalStateException("kill " + signal + " " + pid() + " (" + this.name + ") failed");
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while signalling " + this.name, ex);
-		}
 	}
 
 }

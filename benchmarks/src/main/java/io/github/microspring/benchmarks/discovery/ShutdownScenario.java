@@ -1,6 +1,5 @@
 package io.github.microspring.benchmarks.discovery;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +57,7 @@ public final class ShutdownScenario {
 				etcd.kill();
 			}
 			else if (mode.contains("frozen")) {
-				signal(etcd.pid(), "-STOP");
+				etcd.freeze();
 			}
 			TimeUnit.SECONDS.sleep(down);
 			long start = System.nanoTime();
@@ -71,17 +70,13 @@ public final class ShutdownScenario {
 		finally {
 			ServerProcesses.stop(app, 1000);
 			if (mode.contains("frozen")) {
-				signal(etcd.pid(), "-CONT");
+				etcd.thaw();
 			}
 			if (!etcd.isRunning()) {
 				etcd.restart();
 			}
 			Files.deleteIfExists(log);
 		}
-	}
-
-	private static void signal(long pid, String signal) throws IOException, InterruptedException {
-		new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start().waitFor();
 	}
 
 	private static double median(List<Double> values) {
