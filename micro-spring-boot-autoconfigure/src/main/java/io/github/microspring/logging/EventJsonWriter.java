@@ -37,6 +37,38 @@ final class EventJsonWriter {
 
 	private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
 
+	private static final byte[] TIMESTAMP = ascii("{\"@timestamp\":\"");
+
+	private static final byte[] ECS_LEVEL = ascii("\",\"log\":{\"level\":");
+
+	private static final byte[] ECS_LOGGER = ascii(",\"logger\":");
+
+	private static final byte[] ECS_THREAD = ascii("\"thread\":{\"name\":");
+
+	private static final byte[] ECS_THREAD_END = ascii("}}");
+
+	private static final byte[] MESSAGE = ascii(",\"message\":");
+
+	private static final byte[] ECS_ERROR = ascii(",\"error\":{\"type\":");
+
+	private static final byte[] STACK_TRACE = ascii(",\"stack_trace\":");
+
+	private static final byte[] ECS_VERSION = ascii(",\"ecs\":{\"version\":\"8.11\"}");
+
+	private static final byte[] LOGSTASH_VERSION = ascii("\",\"@version\":\"1\",\"message\":");
+
+	private static final byte[] LOGSTASH_LOGGER = ascii(",\"logger_name\":");
+
+	private static final byte[] LOGSTASH_THREAD = ascii(",\"thread_name\":");
+
+	private static final byte[] LOGSTASH_LEVEL = ascii(",\"level\":");
+
+	private static final byte[] LOGSTASH_LEVEL_VALUE = ascii(",\"level_value\":");
+
+	private static final byte[] TAGS = ascii(",\"tags\":[");
+
+	private static final byte[] NULL = ascii("null");
+
 	private static final Set<String> ECS_MEMBERS = Set.of("@timestamp", "log", "process", "service", "message",
 			"error", "tags", "ecs");
 
@@ -162,52 +194,52 @@ final class EventJsonWriter {
 	}
 
 	private void writeEcs(ILoggingEvent event, Map<String, String> mdc, List<KeyValuePair> pairs) {
-		appendAscii("{\"@timestamp\":\"");
+		append(TIMESTAMP);
 		writeInstant(event.getInstant());
-		appendAscii("\",\"log\":{\"level\":");
+		append(ECS_LEVEL);
 		writeString(String.valueOf(event.getLevel()));
-		appendAscii(",\"logger\":");
+		append(ECS_LOGGER);
 		writeString(event.getLoggerName());
 		append('}');
 		append(this.processStart);
-		appendAscii("\"thread\":{\"name\":");
+		append(ECS_THREAD);
 		writeString(event.getThreadName());
-		appendAscii("}}");
+		append(ECS_THREAD_END);
 		append(this.service);
-		appendAscii(",\"message\":");
+		append(MESSAGE);
 		writeString(event.getFormattedMessage());
 		writeContext(mdc, pairs);
 		IThrowableProxy throwable = event.getThrowableProxy();
 		if (throwable != null) {
-			appendAscii(",\"error\":{\"type\":");
+			append(ECS_ERROR);
 			writeString(throwable.getClassName());
-			appendAscii(",\"message\":");
+			append(MESSAGE);
 			writeString(throwable.getMessage());
-			appendAscii(",\"stack_trace\":");
+			append(STACK_TRACE);
 			writeString(this.throwableConverter.convert(event));
 			append('}');
 		}
 		writeTags(event.getMarkerList(), new TreeSet<>());
-		appendAscii(",\"ecs\":{\"version\":\"8.11\"}");
+		append(ECS_VERSION);
 	}
 
 	private void writeLogstash(ILoggingEvent event, Map<String, String> mdc, List<KeyValuePair> pairs) {
-		appendAscii("{\"@timestamp\":\"");
+		append(TIMESTAMP);
 		writeOffsetDateTime(event.getInstant());
-		appendAscii("\",\"@version\":\"1\",\"message\":");
+		append(LOGSTASH_VERSION);
 		writeString(event.getFormattedMessage());
-		appendAscii(",\"logger_name\":");
+		append(LOGSTASH_LOGGER);
 		writeString(event.getLoggerName());
-		appendAscii(",\"thread_name\":");
+		append(LOGSTASH_THREAD);
 		writeString(event.getThreadName());
-		appendAscii(",\"level\":");
+		append(LOGSTASH_LEVEL);
 		writeString(String.valueOf(event.getLevel()));
-		appendAscii(",\"level_value\":");
+		append(LOGSTASH_LEVEL_VALUE);
 		append(event.getLevel().toInt());
 		writeContext(mdc, pairs);
 		writeTags(event.getMarkerList(), new LinkedHashSet<>());
 		if (event.getThrowableProxy() != null) {
-			appendAscii(",\"stack_trace\":");
+			append(STACK_TRACE);
 			writeString(this.throwableConverter.convert(event));
 		}
 	}
@@ -282,7 +314,7 @@ final class EventJsonWriter {
 		if (names.isEmpty()) {
 			return;
 		}
-		appendAscii(",\"tags\":[");
+		append(TAGS);
 		boolean first = true;
 		for (String name : names) {
 			if (!first) {
@@ -396,7 +428,7 @@ final class EventJsonWriter {
 	 */
 	private void writeString(String text) {
 		if (text == null) {
-			appendAscii("null");
+			append(NULL);
 			return;
 		}
 		int length = text.length();

@@ -5,8 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +27,7 @@ class LogShipper<E> {
 	/** Longest the sender waits for something to do, so that it notices a stop. */
 	private static final long IDLE_WAIT_MILLIS = 50;
 
-	private final BlockingQueue<E> queue;
+	private final HandOffQueue<E> queue;
 
 	private final int capacity;
 
@@ -63,9 +61,6 @@ class LogShipper<E> {
 
 	private Spool spool;
 
-	/** An event taken from the queue while waiting for one; the oldest not yet handled. */
-	private volatile E held;
-
 	private LogSender sender;
 
 	private List<LogRecord> batch = List.of();
@@ -87,7 +82,7 @@ class LogShipper<E> {
 
 	LogShipper(int capacity, Function<E, LogRecord> formatter, Supplier<LogSender> senderFactory,
 			Supplier<Spool> spoolFactory, Settings settings, Clock clock) {
-		this.queue = new ArrayBlockingQueue<>(capacity);
+		this.queue = new HandOffQueue<>(capacity);
 		this.capacity = capacity;
 		this.formatter = formatter;
 		this.senderFactory = senderFactory;
@@ -168,12 +163,12 @@ class LogShipper<E> {
 
 	/** Events queued in memory, not yet taken by the sender thread. */
 	long queued() {
-		return this.queue.size() + ((this.held != null) ? 1 : 0);
+		return this.queue.size();
 	}
 
 	/** Events queued in memory or waiting in the spool. */
 	long backlog() {
-		return this.queue.size() + this.spoolBacklog + this.aheadSize + ((this.held != null) ? 1 : 0);
+		return this.queue.size() + this.spoolBacklog + this.aheadSize;
 	}
 
 	/** Since when events wait in the spool because the broker did not take them, {@code null} when shipping. */
@@ -208,7 +203,7 @@ class LogShipper<E> {
 	}
 
 	private boolean isDrained() {
-		return this.inflight == null && this.held == null && this.ahead.isEmpty() && this.queue.isEmpty()
+		return this.inflight == null && this.ahead.isEmpty() && this.queue.isEmpty()
 				&& this.spool.isEmpty();
 	}
 
@@ -388,10 +383,13 @@ class LogShipper<E> {
 			if (this.inflight != null) {
 				this.inflight.get(5, TimeUnit.MILLISECONDS);
 			}
-			else if (this.held == null && this.queue.isEmpty()) {
+			else if (this.queue.isEmpty()) {
 				long wait = (this.retryAt > 0) ? Math.max(1, Math.min(IDLE_WAIT_MILLIS, this.retryAt - now()))
 						: IDLE_WAIT_MILLIS;
-				this.held = this.queue.poll(wait, TimeUnit.MILLISECONDS);
+				this.queue.await(TimeUnit.MILLISECONDS.toNanos(wait));
+				if (Thread.currentThread().isInterrupted()) {
+					this.running = false;
+				}
 			}
 		}
 		catch (TimeoutException | ExecutionException ex) {
@@ -404,15 +402,11 @@ class LogShipper<E> {
 	}
 
 	/**
-	 * Takes up to {@code max} events in order: first the one taken while waiting for the queue, then the queue's.
+	 * Takes up to {@code max} events in order.
 	 */
 	private List<E> drain(int max) {
-		List<E> events = new ArrayList<>();
-		if (this.held != null) {
-			events.add(this.held);
-			this.held = null;
-		}
-		this.queue.drainTo(events, max - events.size());
+		List<E> events = new ArrayList<>(Math.min(max, Math.max(16, this.queue.size())));
+		this.queue.drainTo(events, max);
 		return events;
 	}
 
