@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -69,6 +70,8 @@ final class EventJsonWriter {
 
 	private static final byte[] NULL = ascii("null");
 
+	private static final int MAX_NAMES = 4096;
+
 	private static final Set<String> ECS_MEMBERS = Set.of("@timestamp", "log", "process", "service", "message",
 			"error", "tags", "ecs");
 
@@ -86,6 +89,9 @@ final class EventJsonWriter {
 	private final byte[] service;
 
 	private byte[] buffer = new byte[1024];
+
+	/** Logger, thread and level names, quoted and escaped. */
+	private final Map<String, byte[]> names = new HashMap<>();
 
 	private int size;
 
@@ -197,13 +203,13 @@ final class EventJsonWriter {
 		append(TIMESTAMP);
 		writeInstant(event.getInstant());
 		append(ECS_LEVEL);
-		writeString(String.valueOf(event.getLevel()));
+		writeName(String.valueOf(event.getLevel()));
 		append(ECS_LOGGER);
-		writeString(event.getLoggerName());
+		writeName(event.getLoggerName());
 		append('}');
 		append(this.processStart);
 		append(ECS_THREAD);
-		writeString(event.getThreadName());
+		writeName(event.getThreadName());
 		append(ECS_THREAD_END);
 		append(this.service);
 		append(MESSAGE);
@@ -229,11 +235,11 @@ final class EventJsonWriter {
 		append(LOGSTASH_VERSION);
 		writeString(event.getFormattedMessage());
 		append(LOGSTASH_LOGGER);
-		writeString(event.getLoggerName());
+		writeName(event.getLoggerName());
 		append(LOGSTASH_THREAD);
-		writeString(event.getThreadName());
+		writeName(event.getThreadName());
 		append(LOGSTASH_LEVEL);
-		writeString(String.valueOf(event.getLevel()));
+		writeName(String.valueOf(event.getLevel()));
 		append(LOGSTASH_LEVEL_VALUE);
 		append(event.getLevel().toInt());
 		writeContext(mdc, pairs);
@@ -420,6 +426,29 @@ final class EventJsonWriter {
 		for (int i = 0; i < length; i++) {
 			this.buffer[this.size++] = (byte) text.charAt(i);
 		}
+	}
+
+	/**
+	 * A string that recurs from event to event (logger, thread, level), written from the bytes kept for it.
+	 */
+	private void writeName(String name) {
+		if (name == null) {
+			append(NULL);
+			return;
+		}
+		byte[] bytes = this.names.get(name);
+		if (bytes == null) {
+			int start = this.size;
+			writeString(name);
+			bytes = Arrays.copyOfRange(this.buffer, start, this.size);
+			if (this.names.size() >= MAX_NAMES) {
+				// thread names can be unbounded (one per request in some pools): start again rather than grow
+				this.names.clear();
+			}
+			this.names.put(name, bytes);
+			return;
+		}
+		append(bytes);
 	}
 
 	/**
