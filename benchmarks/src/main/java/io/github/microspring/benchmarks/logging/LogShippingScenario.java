@@ -1,5 +1,8 @@
 package io.github.microspring.benchmarks.logging;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,14 +90,25 @@ public final class LogShippingScenario {
 	private static void throughputOnly(LoggerContext logback, KafkaServer kafka, int events) throws Exception {
 		ConfigurableApplicationContext fast = startShipper(kafka, "bench_throughput", events + 1000);
 		Appender<ILoggingEvent> appender = detachAll(logback);
+		long senderCpu = cpuNanos("micro-log-shipper");
+		long networkCpu = cpuNanos("kafka-producer-network-thread | micro-log-shipper");
 		double perSecond = throughput(logback, appender, fast, events);
+		senderCpu = cpuNanos("micro-log-shipper") - senderCpu;
+		networkCpu = cpuNanos("kafka-producer-network-thread | micro-log-shipper") - networkCpu;
 		fast.close();
+		long rawCpu = cpuNanos("main") + cpuNanos("kafka-producer-network-thread | producer-");
 		double raw = rawProducer(kafka, events);
+		rawCpu = cpuNanos("main") + cpuNanos("kafka-producer-network-thread | producer-") - rawCpu;
 		System.out.printf(Locale.ROOT, "%nshipped by the micro shipper: %,.0f events/s (%d events, broker acks)%n",
 				perSecond, events);
 		System.out.printf(Locale.ROOT,
 				"anchor, a bare KafkaProducer with the shipper's settings sending the same count of 500-byte records: %,.0f records/s%n",
 				raw);
+		// CPU time depends far less than rates on what else runs on the machine
+		System.out.printf(Locale.ROOT,
+				"CPU per event: shipper's sender and producer threads %.2f µs (%.2f + %.2f); anchor's sending and producer threads %.2f µs%n",
+				(senderCpu + networkCpu) / 1e3 / events, senderCpu / 1e3 / events, networkCpu / 1e3 / events,
+				rawCpu / 1e3 / events);
 	}
 
 	private static double rawProducer(KafkaServer kafka, int events) throws Exception {
@@ -121,6 +135,18 @@ public final class LogShippingScenario {
 			producer.flush();
 			return acked.get() / ((System.nanoTime() - started) / 1e9);
 		}
+	}
+
+	/** CPU time of the live threads whose name starts with {@code prefix}. */
+	private static long cpuNanos(String prefix) {
+		ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+		long total = 0;
+		for (ThreadInfo thread : threads.getThreadInfo(threads.getAllThreadIds())) {
+			if (thread != null && thread.getThreadName().startsWith(prefix)) {
+				total += Math.max(0, threads.getThreadCpuTime(thread.getThreadId()));
+			}
+		}
+		return total;
 	}
 
 	private static ConfigurableApplicationContext startShipper(KafkaServer kafka, String topic, int queue)
