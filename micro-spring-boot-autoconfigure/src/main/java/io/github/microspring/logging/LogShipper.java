@@ -292,8 +292,14 @@ class LogShipper<E> {
 		}
 	}
 
+	/**
+	 * Formats queued events while the batch before them is in flight, beyond one batch: a sender that stopped at
+	 * one batch would sit idle until the broker answers while the queue fills, and a queue more than half full
+	 * sends everything through the spool. Bounded by half the queue's capacity, so at most one and a half times
+	 * the capacity is held in memory. One batch at a time, so an answer from the broker is not left waiting.
+	 */
 	private void formatAhead() {
-		int room = this.settings.batchSize() - this.ahead.size();
+		int room = Math.min(this.settings.batchSize(), aheadLimit() - this.ahead.size());
 		if (room <= 0) {
 			return;
 		}
@@ -304,6 +310,10 @@ class LogShipper<E> {
 			}
 		}
 		this.aheadSize = this.ahead.size();
+	}
+
+	private int aheadLimit() {
+		return Math.max(this.settings.batchSize(), this.capacity / 2);
 	}
 
 	private void spoolAhead() {
@@ -353,9 +363,17 @@ class LogShipper<E> {
 		}
 		else {
 			formatAhead();
-			this.batch = this.ahead;
-			this.ahead = new ArrayList<>();
-			this.aheadSize = 0;
+			int size = Math.min(this.ahead.size(), this.settings.batchSize());
+			if (size == this.ahead.size()) {
+				this.batch = this.ahead;
+				this.ahead = new ArrayList<>();
+			}
+			else {
+				List<LogRecord> first = this.ahead.subList(0, size);
+				this.batch = new ArrayList<>(first);
+				first.clear();
+			}
+			this.aheadSize = this.ahead.size();
 			this.inflightSpooled = false;
 		}
 		if (this.batch.isEmpty()) {
@@ -381,6 +399,10 @@ class LogShipper<E> {
 	private void awaitSomething() {
 		try {
 			if (this.inflight != null) {
+				if (!this.inflightSpooled && this.ahead.size() < aheadLimit() && !this.queue.isEmpty()) {
+					// more to format while the broker answers
+					return;
+				}
 				this.inflight.get(5, TimeUnit.MILLISECONDS);
 			}
 			else if (this.queue.isEmpty()) {
