@@ -69,7 +69,8 @@ public class KafkaLoggingProperties {
 	private String instanceId;
 
 	/**
-	 * Most events held in memory for the sender thread; beyond that they are dropped and counted.
+	 * Most events queued in memory for the sender thread; beyond that they are dropped and counted. While a batch
+	 * is in flight the sender holds up to half as many again, formatted.
 	 */
 	@Min(16)
 	private int queueCapacity = 16384;
