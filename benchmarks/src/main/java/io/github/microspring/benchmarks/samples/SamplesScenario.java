@@ -154,8 +154,15 @@ public final class SamplesScenario {
 		List<String> common = new ArrayList<>(List.of("--server.address=127.0.0.1", "--spring.main.banner-mode=off",
 				"--micro.etcd.endpoints=" + etcd.endpoint(), "--logging.level.root=WARN",
 				"--spring.data.redis.port=" + redis.port()));
-		common.addAll(features);
-		common.addAll(mode.args);
+		// a mode's value replaces the feature's: Boot joins a key given twice on the command line with a comma
+		Map<String, String> settings = new java.util.LinkedHashMap<>();
+		for (String arg : features) {
+			settings.put(arg.substring(0, arg.indexOf('=')), arg);
+		}
+		for (String arg : mode.args) {
+			settings.put(arg.substring(0, arg.indexOf('=')), arg);
+		}
+		common.addAll(settings.values());
 		List<String> commentArgs = new ArrayList<>(common);
 		commentArgs.add("--server.port=" + ports[0]);
 		List<String> gatewayArgs = new ArrayList<>(common);
