@@ -39,7 +39,8 @@ import io.github.microspring.test.zipkin.ZipkinServer;
  * ({@code target/classes} and {@code target/classpath.txt}, see benchmarks/README.md); the anchors run on the
  * samples' classpaths with the starter's jars, Spring Cloud's and jetcd's taken out. Runs alternate between
  * the two, with a warm-up before each measurement; the medians are printed.
- * Arguments: {@code runs=3 warmup=10 duration=20 connections=16 threads=2}.
+ * Arguments: {@code modes=anchor,all runs=3 warmup=10 warmup-rounds=6 duration=20 connections=16 threads=2 jfr=0};
+ * the modes other than {@code anchor} are listed in {@link #featuresOff}.
  */
 public final class SamplesScenario {
 
