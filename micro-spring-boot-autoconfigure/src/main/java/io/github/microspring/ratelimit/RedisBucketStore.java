@@ -8,12 +8,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
@@ -33,7 +36,10 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * client Boot built from {@code spring.data.redis.*} (a {@link RedisClient}, or a {@link RedisClusterClient}
  * for a cluster), opened once that factory has started.
  * <p>
- * Every request carries a timeout and the compare-and-swap retries are bounded. While the connection is down
+ * Every request carries a timeout and the compare-and-swap retries are bounded. Concurrent calls of this
+ * instance on one bucket are batched (Bucket4j's batching optimization, exact): while one compare-and-swap is in
+ * flight the calls that arrive are sent together as the next, instead of each reading and swapping on its own and
+ * retrying on the conflicts they make each other, which exhausted the retries under 16 callers on one key. While the connection is down
  * a decision fails at once instead of being queued by Lettuce's reconnect (its default
  * {@code disconnectedBehavior} buffers commands until they time out). When Redis is away at start the
  * connection is retried in the background.
@@ -46,6 +52,12 @@ class RedisBucketStore implements BucketStore, SmartLifecycle {
 	private static final Duration KEEP_AFTER_REFILL = Duration.ofSeconds(1);
 
 	private static final Duration MAX_CONNECT_BACKOFF = Duration.ofSeconds(10);
+
+	/**
+	 * Bucket proxies kept for batching (a batch forms in one proxy); beyond this many keys they are dropped and
+	 * built again, which costs an allocation, not a decision.
+	 */
+	private static final int MAX_PROXIES = 10_000;
 
 	private final LettuceConnectionFactory connectionFactory;
 
@@ -75,12 +87,7 @@ class RedisBucketStore implements BucketStore, SmartLifecycle {
 
 	@Override
 	public CompletableFuture<ConsumptionProbe> tryConsumeAsync(LimitSpec limit, String key) {
-		Connected current = current();
-		return current.proxyManager()
-			.asAsync()
-			.builder()
-			.build(redisKey(limit, key), () -> CompletableFuture.completedFuture(configuration(limit)))
-			.tryConsumeAndReturnRemaining(1);
+		return asyncBucket(limit, key).tryConsumeAndReturnRemaining(1);
 	}
 
 	@Override
@@ -91,16 +98,35 @@ class RedisBucketStore implements BucketStore, SmartLifecycle {
 	@Override
 	public CompletableFuture<Boolean> consumeLater(LimitSpec limit, String key, Duration maxWait,
 			ScheduledExecutorService scheduler) {
-		return current().proxyManager()
-			.asAsync()
-			.builder()
-			.build(redisKey(limit, key), () -> CompletableFuture.completedFuture(configuration(limit)))
-			.asScheduler()
-			.tryConsume(1, maxWait.toNanos(), scheduler);
+		return asyncBucket(limit, key).asScheduler().tryConsume(1, maxWait.toNanos(), scheduler);
 	}
 
 	private BucketProxy bucket(LimitSpec limit, String key) {
-		return current().proxyManager().builder().build(redisKey(limit, key), () -> configuration(limit));
+		Connected current = current();
+		return proxy(current.buckets(), redisKey(limit, key), (redisKey) -> current.proxyManager()
+			.builder()
+			.withOptimization(Optimizations.batching())
+			.build(bytes(redisKey), () -> configuration(limit)));
+	}
+
+	private AsyncBucketProxy asyncBucket(LimitSpec limit, String key) {
+		Connected current = current();
+		return proxy(current.asyncBuckets(), redisKey(limit, key), (redisKey) -> current.proxyManager()
+			.asAsync()
+			.builder()
+			.withOptimization(Optimizations.batching())
+			.build(bytes(redisKey), () -> CompletableFuture.completedFuture(configuration(limit))));
+	}
+
+	private static <P> P proxy(Map<String, P> proxies, String redisKey, Function<String, P> build) {
+		P proxy = proxies.get(redisKey);
+		if (proxy != null) {
+			return proxy;
+		}
+		if (proxies.size() >= MAX_PROXIES) {
+			proxies.clear();
+		}
+		return proxies.computeIfAbsent(redisKey, build);
 	}
 
 	private Connected current() {
@@ -118,9 +144,13 @@ class RedisBucketStore implements BucketStore, SmartLifecycle {
 		return this.configurations.computeIfAbsent(limit.name(), (name) -> limit.configuration());
 	}
 
-	private byte[] redisKey(LimitSpec limit, String key) {
+	private String redisKey(LimitSpec limit, String key) {
 		String name = this.settings.getKeyPrefix() + limit.name();
-		return ((key != null) ? name + ":" + key : name).getBytes(StandardCharsets.UTF_8);
+		return (key != null) ? name + ":" + key : name;
+	}
+
+	private static byte[] bytes(String redisKey) {
+		return redisKey.getBytes(StandardCharsets.UTF_8);
 	}
 
 	@Override
@@ -178,7 +208,7 @@ class RedisBucketStore implements BucketStore, SmartLifecycle {
 			.maxRetries(this.settings.getMaxRetries())
 			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_AFTER_REFILL))
 			.build();
-		return new Connected(connection, proxyManager);
+		return new Connected(connection, proxyManager, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
 	}
 
 	@Override
@@ -209,7 +239,8 @@ class RedisBucketStore implements BucketStore, SmartLifecycle {
 		return (phase < Integer.MAX_VALUE) ? phase + 1 : phase;
 	}
 
-	private record Connected(StatefulConnection<byte[], byte[]> connection, ProxyManager<byte[]> proxyManager) {
+	private record Connected(StatefulConnection<byte[], byte[]> connection, ProxyManager<byte[]> proxyManager,
+			Map<String, BucketProxy> buckets, Map<String, AsyncBucketProxy> asyncBuckets) {
 	}
 
 }

@@ -113,6 +113,43 @@ class RedisRateLimitIntegrationTests {
 		}
 	}
 
+	@Test
+	void concurrentCallersOfOneInstanceOnOneKeyAreAllDecidedInRedis(RedisServer redis) throws Exception {
+		String run = "concurrent-" + System.currentTimeMillis();
+		ExecutorService callers = Executors.newFixedThreadPool(16);
+		try (ConfigurableApplicationContext instance = start(run, "closed", "spring.data.redis.host=127.0.0.1",
+				"spring.data.redis.port=" + redis.port(),
+				// only conflicts may fail a call here, not a loaded machine's slow answer
+				"micro.ratelimit.redis.timeout=10s", "micro.ratelimit.instances.busy.capacity=1000000000",
+				"micro.ratelimit.instances.busy.refill-tokens=1000000000")) {
+			AtomicInteger sent = new AtomicInteger();
+			AtomicInteger admitted = new AtomicInteger();
+			List<Future<?>> running = new ArrayList<>();
+			long begin = System.nanoTime();
+			for (int caller = 0; caller < 16; caller++) {
+				running.add(callers.submit(() -> {
+					// bounded in count and in time
+					for (int call = 0; call < 150 && System.nanoTime() - begin < TimeUnit.SECONDS.toNanos(30); call++) {
+						sent.incrementAndGet();
+						if (send(instance, "/busy").statusCode() == 200) {
+							admitted.incrementAndGet();
+						}
+					}
+					return null;
+				}));
+			}
+			for (Future<?> caller : running) {
+				caller.get(60, TimeUnit.SECONDS);
+			}
+			// 16 callers on one bucket: compare-and-swap conflicts must not exhaust the retries and fail the call
+			assertThat(errors(instance, "busy")).as("store errors").isZero();
+			assertThat(admitted.get()).as("calls admitted (failure mode closed)").isPositive().isEqualTo(sent.get());
+		}
+		finally {
+			callers.shutdownNow();
+		}
+	}
+
 	private void assertSharedLimit(String store, String... connection) throws Exception {
 		// one key prefix for the three instances, new for each run
 		String run = store + "-" + System.currentTimeMillis();
@@ -190,16 +227,24 @@ class RedisRateLimitIntegrationTests {
 	}
 
 	private static HttpResponse<String> send(ConfigurableApplicationContext context) throws Exception {
+		return send(context, "/shared");
+	}
+
+	private static HttpResponse<String> send(ConfigurableApplicationContext context, String path) throws Exception {
 		return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RunningApplication.port(context)
-				+ "/shared"))
+				+ path))
 			.timeout(Duration.ofSeconds(10))
 			.build(), HttpResponse.BodyHandlers.ofString());
 	}
 
 	private static double errors(ConfigurableApplicationContext context) {
+		return errors(context, "shared");
+	}
+
+	private static double errors(ConfigurableApplicationContext context, String limit) {
 		var counter = context.getBean(MeterRegistry.class)
 			.find("micro.ratelimit.store.errors")
-			.tag("name", "shared")
+			.tag("name", limit)
 			.counter();
 		return (counter != null) ? counter.count() : 0;
 	}
@@ -221,6 +266,12 @@ class RedisRateLimitIntegrationTests {
 		@RateLimited(name = "shared")
 		@GetMapping("/shared")
 		String shared() {
+			return "ok";
+		}
+
+		@RateLimited(name = "busy")
+		@GetMapping("/busy")
+		String busy() {
 			return "ok";
 		}
 

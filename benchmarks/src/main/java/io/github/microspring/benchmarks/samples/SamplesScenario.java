@@ -39,7 +39,8 @@ import io.github.microspring.test.zipkin.ZipkinServer;
  * ({@code target/classes} and {@code target/classpath.txt}, see benchmarks/README.md); the anchors run on the
  * samples' classpaths with the starter's jars, Spring Cloud's and jetcd's taken out. Runs alternate between
  * the two, with a warm-up before each measurement; the medians are printed.
- * Arguments: {@code runs=3 warmup=10 duration=20 connections=16 threads=2}.
+ * Arguments: {@code modes=anchor,all runs=3 warmup=10 warmup-rounds=6 duration=20 connections=16 threads=2 jfr=0};
+ * the modes other than {@code anchor} are listed in {@link #featuresOff}.
  */
 public final class SamplesScenario {
 
@@ -53,27 +54,48 @@ public final class SamplesScenario {
 	}
 
 	public static void main(String[] args) throws Exception {
-		Map<String, Integer> options = options(args,
-				Map.of("runs", 3, "warmup", 10, "duration", 20, "connections", 16, "threads", 2));
+		List<String> modeNames = new ArrayList<>(List.of("anchor", "all"));
+		List<String> numbers = new ArrayList<>();
+		for (String arg : String.join(" ", args).trim().split("\\s+")) {
+			if (arg.startsWith("modes=")) {
+				modeNames = List.of(arg.substring("modes=".length()).split(","));
+			}
+			else {
+				numbers.add(arg);
+			}
+		}
+		Map<String, Integer> options = options(numbers.toArray(String[]::new),
+				Map.of("runs", 3, "warmup", 10, "duration", 20, "connections", 16, "threads", 2, "jfr", 0,
+						"warmup-rounds", 6));
 		Path root = projectRoot();
 		Path wrk = ServerBinaries.require("wrk", "wrk");
 		String commentClasspath = classpath(root.resolve("sample-comment-service"));
 		String gatewayClasspath = classpath(root.resolve("sample-gateway"));
 		String anchorClasses = Path.of(SamplesScenario.class.getProtectionDomain().getCodeSource().getLocation().toURI())
 			.toString();
-		Mode plain = new Mode("without the starter",
-				withoutStarter(commentClasspath) + File.pathSeparator + anchorClasses,
-				PlainCommentApplication.class.getName(),
-				withoutStarter(gatewayClasspath) + File.pathSeparator + anchorClasses,
-				PlainForwarderApplication.class.getName());
-		Mode starter = new Mode("with the starter", commentClasspath,
-				"io.github.microspring.sample.comment.CommentServiceApplication", gatewayClasspath,
-				"io.github.microspring.sample.gateway.GatewayApplication");
+		List<Mode> modes = new ArrayList<>();
+		for (String name : modeNames) {
+			modes.add(name.equals("anchor")
+					? new Mode(name, withoutStarter(commentClasspath) + File.pathSeparator + anchorClasses,
+							PlainCommentApplication.class.getName(),
+							withoutStarter(gatewayClasspath) + File.pathSeparator + anchorClasses,
+							PlainForwarderApplication.class.getName(), List.of())
+					: new Mode(name, commentClasspath, "io.github.microspring.sample.comment.CommentServiceApplication",
+							gatewayClasspath, "io.github.microspring.sample.gateway.GatewayApplication",
+							featuresOff(name)));
+		}
+		Mode plain = modes.get(0);
+		if (!plain.name.equals("anchor")) {
+			throw new IllegalArgumentException("modes= starts with anchor, the figure every other mode is compared with");
+		}
 		System.out.printf("machine: %d cores, %s, Java %s, load average at start %s%n",
 				Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
 				System.getProperty("java.version"), loadAverage());
-		System.out.printf("wrk -t%d -c%d, %d s warm-up then %d s measured, %d runs; JVMs %s%n", options.get("threads"),
-				options.get("connections"), options.get("warmup"), options.get("duration"), options.get("runs"), JVM);
+		System.out.printf("wrk -t%d -c%d, %d s warm-up then %d s measured, %d runs; JVMs %s; modes %s%n",
+				options.get("threads"), options.get("connections"), options.get("warmup"), options.get("duration"),
+				options.get("runs"), JVM, modeNames);
+		System.out.println("anchor leaves out: " + String.join(" ", removedByAnchor(gatewayClasspath + File.pathSeparator
+				+ commentClasspath)));
 		try (RedisServer redis = RedisServer.start(); EtcdServer etcd = EtcdServer.start();
 				KafkaServer kafka = KafkaServer.start(); ZipkinServer zipkin = ZipkinServer.start()) {
 			// every feature on for the samples: rate limits in Redis, logs to Kafka, every request traced to
@@ -86,8 +108,11 @@ public final class SamplesScenario {
 					"--micro.ratelimit.instances.edge.capacity=1000000000",
 					"--micro.ratelimit.instances.edge.refill-tokens=1000000000");
 			for (int run = 1; run <= options.get("runs"); run++) {
-				// alternate which goes first, so that neither always meets a warmer or busier machine
-				List<Mode> order = (run % 2 == 1) ? List.of(plain, starter) : List.of(starter, plain);
+				// alternate the order, so that no mode always meets a warmer or busier machine
+				List<Mode> order = new ArrayList<>(modes);
+				if (run % 2 == 0) {
+					java.util.Collections.reverse(order);
+				}
 				for (Mode mode : order) {
 					Result result = runOnce(mode, run, wrk, redis, etcd, features, options);
 					mode.results.add(result);
@@ -96,24 +121,34 @@ public final class SamplesScenario {
 			}
 		}
 		System.out.println();
-		for (Mode mode : List.of(plain, starter)) {
+		for (Mode mode : modes) {
 			System.out.println(mode.name + ":");
 			System.out.println("  requests/s                    " + summary(mode, (r) -> r.requestsPerSecond, "%.0f"));
 			System.out.println("  gateway CPU ms per request    " + summary(mode, (r) -> r.gatewayCpuPerRequest, "%.2f"));
 			System.out.println("  comment CPU ms per request    " + summary(mode, (r) -> r.commentCpuPerRequest, "%.2f"));
+			System.out.println("  the same without JIT threads  gateway " + summary(mode, Result::gatewayCompiled, "%.2f")
+					+ ", comment " + summary(mode, Result::commentCompiled, "%.2f"));
 			System.out.println("  comment-service start-up      " + summary(mode, (r) -> r.startSeconds, "%.2f s"));
 			System.out.println("  comment-service RSS ready     " + summary(mode, (r) -> r.rssReadyMb, "%.0f MB"));
 			System.out.println("  comment-service RSS loaded    " + summary(mode, (r) -> r.rssLoadedMb, "%.0f MB"));
 		}
-		double ratio = median(starter, (r) -> r.requestsPerSecond) / median(plain, (r) -> r.requestsPerSecond);
-		double cpuRatio = (median(plain, (r) -> r.gatewayCpuPerRequest + r.commentCpuPerRequest))
-				/ median(starter, (r) -> r.gatewayCpuPerRequest + r.commentCpuPerRequest);
-		System.out.printf("%nwith / without the starter: %.1f %% of the requests per second (%.1f %% by CPU per request, "
-				+ "gateway and comment-service together); start-up %+.2f s; RSS %+.0f MB ready, %+.0f MB after load%n",
-				100 * ratio, 100 * cpuRatio,
-				median(starter, (r) -> r.startSeconds) - median(plain, (r) -> r.startSeconds),
-				median(starter, (r) -> r.rssReadyMb) - median(plain, (r) -> r.rssReadyMb),
-				median(starter, (r) -> r.rssLoadedMb) - median(plain, (r) -> r.rssLoadedMb));
+		System.out.println();
+		for (Mode starter : modes.subList(1, modes.size())) {
+			double ratio = median(starter, (r) -> r.requestsPerSecond) / median(plain, (r) -> r.requestsPerSecond);
+			double cpuRatio = (median(plain, (r) -> r.gatewayCpuPerRequest + r.commentCpuPerRequest))
+					/ median(starter, (r) -> r.gatewayCpuPerRequest + r.commentCpuPerRequest);
+			double compiledRatio = (median(plain, (r) -> r.gatewayCompiled() + r.commentCompiled()))
+					/ median(starter, (r) -> r.gatewayCompiled() + r.commentCompiled());
+			System.out.printf("%s / %s: %.1f %% of the requests per second (%.1f %% by CPU per request, gateway and "
+					+ "comment-service together; gateway %+.2f ms, comment-service %+.2f ms; %.1f %% without the JIT "
+					+ "threads); start-up %+.2f s; RSS %+.0f MB ready, %+.0f MB after load%n", starter.name, plain.name,
+					100 * ratio, 100 * cpuRatio,
+					median(starter, (r) -> r.gatewayCpuPerRequest) - median(plain, (r) -> r.gatewayCpuPerRequest),
+					median(starter, (r) -> r.commentCpuPerRequest) - median(plain, (r) -> r.commentCpuPerRequest),
+					100 * compiledRatio, median(starter, (r) -> r.startSeconds) - median(plain, (r) -> r.startSeconds),
+					median(starter, (r) -> r.rssReadyMb) - median(plain, (r) -> r.rssReadyMb),
+					median(starter, (r) -> r.rssLoadedMb) - median(plain, (r) -> r.rssLoadedMb));
+		}
 		System.out.println("load average at the end " + loadAverage());
 		System.exit(0);
 	}
@@ -121,18 +156,28 @@ public final class SamplesScenario {
 	private static Result runOnce(Mode mode, int run, Path wrk, RedisServer redis, EtcdServer etcd,
 			List<String> features, Map<String, Integer> options) throws Exception {
 		int[] ports = FreePorts.take(2);
-		String article = "bench-" + run + "-" + (mode.commentMain.contains("Plain") ? "plain" : "starter");
+		String article = "bench-" + run + "-" + mode.name.replaceAll("\\W", "-");
 		List<String> common = new ArrayList<>(List.of("--server.address=127.0.0.1", "--spring.main.banner-mode=off",
 				"--micro.etcd.endpoints=" + etcd.endpoint(), "--logging.level.root=WARN",
 				"--spring.data.redis.port=" + redis.port()));
-		common.addAll(features);
+		// a mode's value replaces the feature's: Boot joins a key given twice on the command line with a comma
+		Map<String, String> settings = new java.util.LinkedHashMap<>();
+		for (String arg : features) {
+			settings.put(arg.substring(0, arg.indexOf('=')), arg);
+		}
+		for (String arg : mode.args) {
+			settings.put(arg.substring(0, arg.indexOf('=')), arg);
+		}
+		common.addAll(settings.values());
 		List<String> commentArgs = new ArrayList<>(common);
 		commentArgs.add("--server.port=" + ports[0]);
 		List<String> gatewayArgs = new ArrayList<>(common);
 		gatewayArgs.addAll(List.of("--server.port=" + ports[1], "--comments.url=http://127.0.0.1:" + ports[0]));
 		Path logs = Files.createTempDirectory("samples-scenario-");
 		long spawned = System.nanoTime();
-		Process comment = start(mode.commentClasspath, mode.commentMain, commentArgs, logs.resolve("comment.log"));
+		boolean jfr = options.get("jfr") == 1;
+		Process comment = start(mode.commentClasspath, mode.commentMain, commentArgs, logs.resolve("comment.log"),
+				jfr ? logs.resolve("comment.jfr") : null);
 		Process gateway = null;
 		try {
 			String comments = "http://127.0.0.1:" + ports[0] + "/comments/" + article;
@@ -140,16 +185,22 @@ public final class SamplesScenario {
 			double startSeconds = (System.nanoTime() - spawned) / 1e9;
 			double rssReady = rssMb(comment.pid());
 			post(comments, "{\"author\":\"ada\",\"text\":\"a comment of about the usual length, to be read many times\"}");
-			gateway = start(mode.gatewayClasspath, mode.gatewayMain, gatewayArgs, logs.resolve("gateway.log"));
+			gateway = start(mode.gatewayClasspath, mode.gatewayMain, gatewayArgs, logs.resolve("gateway.log"),
+					jfr ? logs.resolve("gateway.jfr") : null);
 			String url = "http://127.0.0.1:" + ports[1] + "/articles/" + article;
 			awaitOk(gateway, url, logs);
-			wrk(wrk, url, options, options.get("warmup"));
+			int warmups = warmUp(wrk, url, options, gateway.pid(), comment.pid());
 			double commentCpu = cpuMillis(comment.pid());
 			double gatewayCpu = cpuMillis(gateway.pid());
+			Map<String, Double> gatewayThreads = threadCpuMillis(gateway.pid());
+			Map<String, Double> commentThreads = threadCpuMillis(comment.pid());
 			Result result = parse(wrk(wrk, url, options, options.get("duration")));
+			result.gatewayThreads = perRequest(gatewayThreads, threadCpuMillis(gateway.pid()), result.requests);
+			result.commentThreads = perRequest(commentThreads, threadCpuMillis(comment.pid()), result.requests);
 			// CPU time per request holds still on a shared machine, where requests per second do not
 			result.commentCpuPerRequest = (cpuMillis(comment.pid()) - commentCpu) / result.requests;
 			result.gatewayCpuPerRequest = (cpuMillis(gateway.pid()) - gatewayCpu) / result.requests;
+			result.warmups = warmups;
 			result.startSeconds = startSeconds;
 			result.rssReadyMb = rssReady;
 			result.rssLoadedMb = rssMb(comment.pid());
@@ -160,7 +211,99 @@ public final class SamplesScenario {
 				ServerProcesses.stop(gateway, 10_000);
 			}
 			ServerProcesses.stop(comment, 10_000);
+			if (jfr) {
+				System.out.println("flight recordings in " + logs);
+			}
 		}
+	}
+
+	/**
+	 * Warms both processes up with {@code wrk} in rounds of {@code warmup} seconds until neither spent more than
+	 * a tenth of its CPU time in the JIT compiler threads during the last round (at most {@code warmup-rounds}).
+	 * A warm-up of fixed seconds gives the slower configuration fewer requests to compile on, so it would measure
+	 * more of its interpreted and C1 code and of the compilation itself: the same rule for every mode is fairer.
+	 */
+	private static int warmUp(Path wrk, String url, Map<String, Integer> options, long gateway, long comment)
+			throws Exception {
+		int round = 0;
+		boolean compiling = true;
+		while (compiling && round < options.get("warmup-rounds")) {
+			Map<String, Double> gatewayBefore = threadCpuMillis(gateway);
+			Map<String, Double> commentBefore = threadCpuMillis(comment);
+			wrk(wrk, url, options, options.get("warmup"));
+			round++;
+			compiling = compilerShare(gatewayBefore, threadCpuMillis(gateway)) > 0.1
+					|| compilerShare(commentBefore, threadCpuMillis(comment)) > 0.1;
+		}
+		return round;
+	}
+
+	private static double compilerShare(Map<String, Double> before, Map<String, Double> after) {
+		double all = 0;
+		double compiler = 0;
+		for (Map.Entry<String, Double> thread : after.entrySet()) {
+			double spent = thread.getValue() - before.getOrDefault(thread.getKey(), 0.0);
+			all += spent;
+			if (thread.getKey().matches("\\d+/C\\d CompilerThre.*")) {
+				compiler += spent;
+			}
+		}
+		return (all > 0) ? compiler / all : 0;
+	}
+
+	/**
+	 * What a mode other than {@code anchor} and {@code all} switches off or changes, to split the cost by feature
+	 * in the same run.
+	 */
+	private static List<String> featuresOff(String mode) {
+		return switch (mode) {
+			case "all" -> List.of();
+			case "sampling=0.1" -> List.of("--management.tracing.sampling.probability=0.1");
+			case "without=tracing" -> List.of("--management.tracing.enabled=false");
+			case "without=ratelimit" -> List.of("--micro.ratelimit.enabled=false");
+			case "store=local" -> List.of("--micro.ratelimit.store=local");
+			case "without=breaker" -> List.of("--micro.breaker.enabled=false");
+			case "without=logging" -> List.of("--micro.logging.kafka.enabled=false");
+			case "without=metadata" -> List.of("--micro.metadata.enabled=false");
+			case "without=deadline" -> List.of("--micro.deadline.enabled=false");
+			case "without=actuator-metrics" -> List.of("--management.metrics.enable.all=false");
+			default -> throw new IllegalArgumentException("unknown mode '" + mode + "': anchor, all, sampling=0.1, "
+					+ "without=tracing, without=ratelimit, store=local, without=breaker, without=logging, "
+					+ "without=metadata, without=deadline, without=actuator-metrics");
+		};
+	}
+
+	/**
+	 * CPU time of each thread group (the thread's name without its digits) over the measured seconds, per request.
+	 */
+	private static Map<String, Double> perRequest(Map<String, Double> before, Map<String, Double> after,
+			long requests) {
+		Map<String, Double> groups = new TreeMap<>();
+		after.forEach((thread, millis) -> groups.merge(thread.replaceFirst("^\\d+/", "").replaceAll("\\d+", "#"),
+				(millis - before.getOrDefault(thread, 0.0)) / requests, Double::sum));
+		return groups;
+	}
+
+	/**
+	 * CPU time of each live thread, keyed by thread id and name, from {@code /proc/<pid>/task/<tid>/stat}.
+	 */
+	private static Map<String, Double> threadCpuMillis(long pid) throws IOException {
+		Map<String, Double> threads = new TreeMap<>();
+		try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+			for (Path task : tasks.toList()) {
+				try {
+					String stat = Files.readString(task.resolve("stat"));
+					String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+					String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+					threads.put(task.getFileName() + "/" + name,
+							(Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10.0);
+				}
+				catch (IOException ex) {
+					// the thread ended meanwhile
+				}
+			}
+		}
+		return threads;
 	}
 
 	private static String wrk(Path wrk, String url, Map<String, Integer> options, int seconds) throws Exception {
@@ -200,10 +343,14 @@ public final class SamplesScenario {
 		return matcher.find() ? matcher.group(1) : otherwise;
 	}
 
-	private static Process start(String classpath, String main, List<String> args, Path log) throws IOException {
+	private static Process start(String classpath, String main, List<String> args, Path log, Path recording)
+			throws IOException {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.addAll(JVM);
+		if (recording != null) {
+			command.add("-XX:StartFlightRecording=filename=" + recording + ",settings=profile");
+		}
 		command.addAll(List.of("-cp", classpath, main));
 		command.addAll(args);
 		return ServerProcesses.track(new ProcessBuilder(command).redirectErrorStream(true)
@@ -278,17 +425,43 @@ public final class SamplesScenario {
 	}
 
 	/**
-	 * The classpath without the starter's modules, Spring Cloud and jetcd: what the application is without the
+	 * Libraries that only the starter brings to the samples (its modules, Spring Cloud, jetcd with gRPC and
+	 * Vert.x, Resilience4j, Bucket4j, AOP, Micrometer Tracing with OpenTelemetry and the Zipkin exporter, the Kafka
+	 * client, Caffeine and Spring Retry, and what those pull in): the applications built without the starter do
+	 * not have them. Left on the classpath, Boot's own auto-configuration would trace the anchors too.
+	 */
+	private static final Pattern STARTER_ONLY = Pattern.compile("(micro-spring-boot-|spring-cloud-|jetcd-|grpc-|vertx-"
+			+ "|protobuf-|proto-google-|perfmark-|guava-|failureaccess-|listenablefuture-|checker-qual-"
+			+ "|error_prone_annotations-|failsafe-|javax\\.annotation-api-|netty-handler-proxy-|netty-codec-socks-"
+			+ "|reactor-extra-|evictor-|spring-boot-starter-cache-|spring-retry-|caffeine-|resilience4j-"
+			+ "|context-propagation-|spring-boot-starter-aop-|aspectjweaver-|bucket4j|micrometer-tracing"
+			+ "|opentelemetry-|zipkin|okhttp-|okio-|kotlin-stdlib|annotations-\\d|kafka-clients-|lz4-java-"
+			+ "|snappy-java-|zstd-jni-|bcprov-|spring-security-crypto-).*");
+
+	/**
+	 * The classpath without the starter and the libraries only it brings: what the application is without the
 	 * starter. Entries are judged by their file name, or their module's for a {@code target/classes} folder.
 	 */
 	static String withoutStarter(String classpath) {
-		return Arrays.stream(classpath.split(File.pathSeparator)).filter((entry) -> {
-			Path path = Path.of(entry);
-			String name = (path.endsWith("target/classes") && path.getParent().getParent() != null)
-					? path.getParent().getParent().getFileName().toString() : path.getFileName().toString();
-			return !name.startsWith("micro-spring-boot-") && !name.startsWith("spring-cloud-")
-					&& !name.startsWith("jetcd-");
-		}).collect(Collectors.joining(File.pathSeparator));
+		return Arrays.stream(classpath.split(File.pathSeparator))
+			.filter((entry) -> !STARTER_ONLY.matcher(entryName(entry)).matches())
+			.collect(Collectors.joining(File.pathSeparator));
+	}
+
+	private static List<String> removedByAnchor(String classpath) {
+		return Arrays.stream(classpath.split(File.pathSeparator))
+			.map(SamplesScenario::entryName)
+			.filter((name) -> STARTER_ONLY.matcher(name).matches())
+			.map((name) -> name.replaceFirst("-\\d[\\w.-]*\\.jar$", ""))
+			.distinct()
+			.sorted()
+			.toList();
+	}
+
+	private static String entryName(String entry) {
+		Path path = Path.of(entry);
+		return (path.endsWith("target/classes") && path.getParent().getParent() != null)
+				? path.getParent().getParent().getFileName().toString() : path.getFileName().toString();
 	}
 
 	private static Path projectRoot() {
@@ -342,7 +515,11 @@ public final class SamplesScenario {
 
 		final List<Result> results = new ArrayList<>();
 
-		Mode(String name, String commentClasspath, String commentMain, String gatewayClasspath, String gatewayMain) {
+		final List<String> args;
+
+		Mode(String name, String commentClasspath, String commentMain, String gatewayClasspath, String gatewayMain,
+				List<String> args) {
+			this.args = args;
 			this.name = name;
 			this.commentClasspath = commentClasspath;
 			this.commentMain = commentMain;
@@ -364,6 +541,12 @@ public final class SamplesScenario {
 
 		String p99;
 
+		int warmups;
+
+		Map<String, Double> gatewayThreads = Map.of();
+
+		Map<String, Double> commentThreads = Map.of();
+
 		long errors;
 
 		double startSeconds;
@@ -374,10 +557,40 @@ public final class SamplesScenario {
 
 		@Override
 		public String toString() {
-			return String.format("%8.0f req/s, p99 %s, errors %d, CPU per request: gateway %.2f ms, comment-service "
+			return String.format("%8.0f req/s after %d warm-up rounds, p99 %s, errors %d, CPU per request: gateway %.2f ms, comment-service "
 					+ "%.2f ms; comment-service started in %.2f s, RSS %.0f MB ready, %.0f MB after load",
-					this.requestsPerSecond, this.p99, this.errors, this.gatewayCpuPerRequest,
-					this.commentCpuPerRequest, this.startSeconds, this.rssReadyMb, this.rssLoadedMb);
+					this.requestsPerSecond, this.warmups, this.p99, this.errors, this.gatewayCpuPerRequest,
+					this.commentCpuPerRequest, this.startSeconds, this.rssReadyMb, this.rssLoadedMb)
+					+ "\n    gateway threads, CPU ms per request: " + busiest(this.gatewayThreads)
+					+ "\n    comment-service threads, CPU ms per request: " + busiest(this.commentThreads);
+		}
+
+		/**
+		 * CPU per request outside the JIT compiler threads: the steady state the warm-up could not fully reach.
+		 */
+		double gatewayCompiled() {
+			return this.gatewayCpuPerRequest - compiler(this.gatewayThreads);
+		}
+
+		double commentCompiled() {
+			return this.commentCpuPerRequest - compiler(this.commentThreads);
+		}
+
+		private static double compiler(Map<String, Double> threads) {
+			return threads.entrySet()
+				.stream()
+				.filter((thread) -> thread.getKey().startsWith("C# CompilerThre"))
+				.mapToDouble(Map.Entry::getValue)
+				.sum();
+		}
+
+		private static String busiest(Map<String, Double> threads) {
+			return threads.entrySet()
+				.stream()
+				.filter((thread) -> thread.getValue() >= 0.01)
+				.sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+				.map((thread) -> String.format("%s %.2f", thread.getKey(), thread.getValue()))
+				.collect(Collectors.joining(", "));
 		}
 
 	}
