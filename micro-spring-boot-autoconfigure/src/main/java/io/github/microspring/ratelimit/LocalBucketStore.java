@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 
@@ -24,7 +25,18 @@ class LocalBucketStore implements BucketStore {
 	private final Cache<BucketKey, KeyedBucket> keyed;
 
 	LocalBucketStore(long maxBuckets) {
-		this.keyed = Caffeine.newBuilder().maximumSize(maxBuckets).expireAfter(new RefillExpiry()).build();
+		this(maxBuckets, Ticker.systemTicker());
+	}
+
+	/**
+	 * @param ticker the time a keyed bucket's idleness is measured in
+	 */
+	LocalBucketStore(long maxBuckets, Ticker ticker) {
+		this.keyed = Caffeine.newBuilder()
+			.maximumSize(maxBuckets)
+			.expireAfter(new RefillExpiry())
+			.ticker(ticker)
+			.build();
 	}
 
 	@Override
