@@ -4,6 +4,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,10 +26,24 @@ class ContextWriteTests {
 	}
 
 	@Test
-	void valueIsBoundWhenWorkRunsOnRequest() {
-		Mono<Metadata> onRequest = Mono.create((sink) -> sink.onRequest((n) -> sink.success(Metadata.current())));
-		assertThat(ContextWrite.write(onRequest, MetadataThreadLocalAccessor.KEY, this.metadata, ACCESSOR).block())
-			.isSameAs(this.metadata);
+	void valueIsBoundWhenWorkRunsOnALaterRequest() {
+		AtomicReference<Metadata> atRequest = new AtomicReference<>();
+		Mono<Metadata> onRequest = Mono.create((sink) -> sink.onRequest((n) -> {
+			atRequest.set(Metadata.current());
+			sink.success(Metadata.current());
+		}));
+		BaseSubscriber<Metadata> later = new BaseSubscriber<>() {
+
+			@Override
+			protected void hookOnSubscribe(Subscription subscription) {
+				// requests only once subscribing has returned
+			}
+
+		};
+		ContextWrite.write(onRequest, MetadataThreadLocalAccessor.KEY, this.metadata, ACCESSOR).subscribe(later);
+		assertThat(atRequest.get()).isNull();
+		later.request(1);
+		assertThat(atRequest.get()).isSameAs(this.metadata);
 		assertThat(Metadata.bound()).isNull();
 	}
 
