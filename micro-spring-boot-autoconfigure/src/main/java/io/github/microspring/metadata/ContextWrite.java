@@ -157,11 +157,16 @@ public final class ContextWrite {
 	}
 
 	/**
+	 * Binds {@code value}, leaving the thread-local alone when it already holds it: most signals find the value
+	 * they need already there (the same request's, or none), and restoring then finds nothing changed either.
 	 * @return the value bound before
 	 */
 	@Nullable
 	private static <V> V bind(ThreadLocalAccessor<V> accessor, @Nullable V value) {
 		V previous = accessor.getValue();
+		if (previous == value) {
+			return previous;
+		}
 		if (value != null) {
 			accessor.setValue(value);
 		}

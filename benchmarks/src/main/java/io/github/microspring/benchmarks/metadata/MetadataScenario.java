@@ -95,6 +95,9 @@ public final class MetadataScenario {
 			double[] onBytes = new double[rounds];
 			double[] offBytes = new double[rounds];
 			double[] addedBytes = new double[rounds];
+			double[] onCpu = new double[rounds];
+			double[] offCpu = new double[rounds];
+			double[] cpuRatios = new double[rounds];
 			for (int i = 0; i < rounds; i++) {
 				double[] onRound;
 				double[] offRound;
@@ -112,6 +115,9 @@ public final class MetadataScenario {
 				onBytes[i] = onRound[1];
 				offBytes[i] = offRound[1];
 				addedBytes[i] = onRound[1] - offRound[1];
+				onCpu[i] = onRound[2];
+				offCpu[i] = offRound[2];
+				cpuRatios[i] = offRound[2] / onRound[2];
 			}
 			System.out.printf("warm-up: %d rounds per chain; measured: %d pairs x %d requests, concurrency %d, on: %s%n",
 					warmupRounds, rounds, requests, concurrency, features);
@@ -122,6 +128,8 @@ public final class MetadataScenario {
 			System.out.printf("throughput on/off: %.1f %% (median of pairs; pairs %s); "
 					+ "allocation added by the feature: %.0f bytes per request (median of pairs)%n",
 					100 * median(ratios), percents(ratios), median(addedBytes));
+			System.out.printf("CPU per request on %.0f us, off %.0f us; off/on: %.1f %% (median of pairs; pairs %s)%n",
+					median(onCpu) / 1000, median(offCpu) / 1000, 100 * median(cpuRatios), percents(cpuRatios));
 		}
 		finally {
 			contexts.forEach(ConfigurableApplicationContext::close);
@@ -182,6 +190,29 @@ public final class MetadataScenario {
 	}
 
 	/**
+	 * CPU nanoseconds by thread id, of every live thread.
+	 */
+	private static Map<Long, Long> cpuTimes() {
+		long[] ids = THREADS.getAllThreadIds();
+		Map<Long, Long> times = new HashMap<>(ids.length * 2);
+		for (long id : ids) {
+			long time = THREADS.getThreadCpuTime(id);
+			if (time >= 0) {
+				times.put(id, time);
+			}
+		}
+		return times;
+	}
+
+	private static long cpuSince(Map<Long, Long> before) {
+		long total = 0;
+		for (Map.Entry<Long, Long> thread : cpuTimes().entrySet()) {
+			total += thread.getValue() - before.getOrDefault(thread.getKey(), 0L);
+		}
+		return total;
+	}
+
+	/**
 	 * Allocated bytes by thread id, of every live thread.
 	 */
 	private static Map<Long, Long> allocatedBytes() {
@@ -235,10 +266,11 @@ public final class MetadataScenario {
 		}
 
 		/**
-		 * @return requests per second and bytes allocated per request
+		 * @return requests per second, bytes allocated and CPU nanoseconds (all threads of this JVM) per request
 		 */
 		double[] round(WebClient load, int requests, int concurrency) {
 			Map<Long, Long> allocatedBefore = allocatedBytes();
+			Map<Long, Long> cpuBefore = cpuTimes();
 			long started = System.nanoTime();
 			Long failed = Flux.range(0, requests)
 				.flatMap((i) -> load.get()
@@ -254,10 +286,11 @@ public final class MetadataScenario {
 				.block(Duration.ofMinutes(5));
 			double seconds = (System.nanoTime() - started) / 1e9;
 			long allocated = allocatedSince(allocatedBefore);
+			long cpu = cpuSince(cpuBefore);
 			if (failed != null && failed > 0) {
 				System.out.printf("%s: %d of %d requests failed%n", this.name, failed, requests);
 			}
-			return new double[] { requests / seconds, (double) allocated / requests };
+			return new double[] { requests / seconds, (double) allocated / requests, (double) cpu / requests };
 		}
 
 	}
