@@ -2,6 +2,8 @@ package io.github.microspring.deadline;
 
 import reactor.core.publisher.Mono;
 
+import io.github.microspring.metadata.ContextWrite;
+
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
@@ -12,6 +14,8 @@ import org.springframework.web.server.WebFilterChain;
  * Puts the deadline of a request entering a WebFlux application into the Reactor context.
  */
 class DeadlineWebFilter implements WebFilter, Ordered {
+
+	private static final DeadlineThreadLocalAccessor ACCESSOR = new DeadlineThreadLocalAccessor();
 
 	private final DeadlineHeaders headers;
 
@@ -26,7 +30,7 @@ class DeadlineWebFilter implements WebFilter, Ordered {
 		if (deadline == null) {
 			return chain.filter(exchange);
 		}
-		return chain.filter(exchange).contextWrite((context) -> context.put(DeadlineThreadLocalAccessor.KEY, deadline));
+		return ContextWrite.write(chain.filter(exchange), DeadlineThreadLocalAccessor.KEY, deadline, ACCESSOR);
 	}
 
 	@Override

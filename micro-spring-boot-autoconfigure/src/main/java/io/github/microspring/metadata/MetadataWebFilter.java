@@ -14,9 +14,12 @@ import org.springframework.web.server.WebFilterChain;
 
 /**
  * Puts the metadata of a request entering a WebFlux application into the Reactor context, from which
- * context propagation restores it on whichever thread serves the request.
+ * context propagation restores it on whichever thread serves the request; a request that carries none
+ * leaves the context as it is.
  */
 class MetadataWebFilter implements WebFilter, Ordered {
+
+	private static final MetadataThreadLocalAccessor ACCESSOR = new MetadataThreadLocalAccessor();
 
 	private final MetadataHeaders headers;
 
@@ -43,6 +46,9 @@ class MetadataWebFilter implements WebFilter, Ordered {
 				.wrap(this.rejection.body(exchange.getRequest().getPath().value()));
 			return response.writeWith(Mono.just(body));
 		}
+		if (metadata.isEmpty()) {
+			return chain.filter(exchange);
+		}
 		Mono<Void> served;
 		if (this.mdc != null) {
 			MetadataMdc mdc = this.mdc;
@@ -54,7 +60,7 @@ class MetadataWebFilter implements WebFilter, Ordered {
 		else {
 			served = chain.filter(exchange);
 		}
-		return served.contextWrite((context) -> context.put(MetadataThreadLocalAccessor.KEY, metadata));
+		return ContextWrite.write(served, MetadataThreadLocalAccessor.KEY, metadata, ACCESSOR);
 	}
 
 	@Override

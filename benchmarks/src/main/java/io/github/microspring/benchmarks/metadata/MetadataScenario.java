@@ -30,24 +30,39 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Throughput and allocation of a three-hop chain (A → B → C, WebFlux, @LoadBalanced WebClient, real etcd, all
- * in this JVM on loopback) with metadata and deadlines on, against the same chain with both switched off, in
- * the same run: rounds alternate between the two chains, each sending the same requests with the same headers
- * under the same bounded concurrency. Reactor's automatic context propagation is a JVM-wide hook, on for both
- * chains once the first starts: its own cost is not in the difference.
+ * in this JVM on loopback) with metadata and deadlines on, against the same application with both switched off
+ * ({@code micro.metadata.enabled=false}, {@code micro.deadline.enabled=false}), in the same run. Both chains
+ * get the same requests with the same headers under the same bounded concurrency. Reactor's automatic context
+ * propagation is a JVM-wide hook, on for both chains once the first starts: its own cost is not in the
+ * difference.
  * <p>
- * Arguments: {@code requests=N} per round (3000), {@code concurrency=N} (16), {@code rounds=N} per chain (5),
- * after two rounds per chain that do not count; {@code on=metadata,deadline} (the default) names what the first
- * chain has on.
- * Allocation is every thread's allocated bytes over a round divided by its requests (client, three servers
- * and the calls between them).
+ * Steady state: both chains are first driven in alternation for {@code warmup} seconds, and longer (up to three
+ * times as long) while either chain's throughput still climbs by more than 3 % from one group of four rounds to
+ * the next. Then come {@code rounds} pairs of short rounds, one on and one off, the order alternating from pair
+ * to pair so that drift in the machine's load falls on both alike; the figure is the median of the pairs'
+ * ratios.
+ * <p>
+ * Allocation: each live thread's allocated bytes ({@code ThreadMXBean.getThreadAllocatedBytes}) before and after
+ * a round, the differences summed (a thread born during the round counts from zero; one that dies during it is
+ * lost, alike for both chains), divided by the round's requests; the added bytes are the median of the pairs'
+ * differences.
+ * <p>
+ * Arguments: {@code requests=N} per round (1000), {@code concurrency=N} (16), {@code rounds=N} pairs (15),
+ * {@code warmup=seconds} (60), {@code on=metadata,deadline} (the default; {@code metadata} or {@code deadline}
+ * alone) names what the first chain has on. {@code only=on} or {@code only=off} drives that chain alone for
+ * {@code warmup} seconds and measures nothing, for a profiler attached to the run.
  */
 public final class MetadataScenario {
+
+	private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory
+		.getThreadMXBean();
 
 	private MetadataScenario() {
 	}
 
 	public static void main(String[] args) throws Exception {
-		Map<String, String> options = new HashMap<>(Map.of("requests", "3000", "concurrency", "16", "rounds", "5", "on", "metadata,deadline"));
+		Map<String, String> options = new HashMap<>(Map.of("requests", "1000", "concurrency", "16", "rounds", "15",
+				"warmup", "60", "on", "metadata,deadline"));
 		for (String arg : args) {
 			String[] pair = arg.split("=", 2);
 			options.put(pair[0], pair[1]);
@@ -55,56 +70,167 @@ public final class MetadataScenario {
 		int requests = Integer.parseInt(options.get("requests"));
 		int concurrency = Integer.parseInt(options.get("concurrency"));
 		int rounds = Integer.parseInt(options.get("rounds"));
+		Duration warmup = Duration.ofSeconds(Long.parseLong(options.get("warmup")));
 		List<ConfigurableApplicationContext> contexts = new ArrayList<>();
 		try (EtcdServer etcd = EtcdServer.start()) {
 			String features = options.get("on");
 			Chain on = Chain.start("on", features.contains("metadata"), features.contains("deadline"), etcd, contexts);
 			Chain off = Chain.start("off", false, false, etcd, contexts);
 			WebClient load = WebClient.create();
-			// warm both chains up (JIT, connection pools, load-balancer caches) before anything counts
-			for (int i = 0; i < 2; i++) {
-				on.round(load, requests, concurrency);
-				off.round(load, requests, concurrency);
+			if (options.containsKey("only")) {
+				Chain chain = options.get("only").equals("off") ? off : on;
+				long until = System.nanoTime() + warmup.toNanos();
+				int count = 0;
+				while (System.nanoTime() < until) {
+					chain.round(load, requests, concurrency);
+					count++;
+				}
+				System.out.printf("drove only the %s chain: %d rounds of %d requests%n", chain.name(), count, requests);
+				return;
 			}
-			List<double[]> onRounds = new ArrayList<>();
-			List<double[]> offRounds = new ArrayList<>();
+			int warmupRounds = warmUp(on, off, load, requests, concurrency, warmup);
+			double[] onThroughput = new double[rounds];
+			double[] offThroughput = new double[rounds];
+			double[] ratios = new double[rounds];
+			double[] onBytes = new double[rounds];
+			double[] offBytes = new double[rounds];
+			double[] addedBytes = new double[rounds];
+			double[] onCpu = new double[rounds];
+			double[] offCpu = new double[rounds];
+			double[] cpuRatios = new double[rounds];
 			for (int i = 0; i < rounds; i++) {
-				onRounds.add(on.round(load, requests, concurrency));
-				offRounds.add(off.round(load, requests, concurrency));
+				double[] onRound;
+				double[] offRound;
+				if (i % 2 == 0) {
+					onRound = on.round(load, requests, concurrency);
+					offRound = off.round(load, requests, concurrency);
+				}
+				else {
+					offRound = off.round(load, requests, concurrency);
+					onRound = on.round(load, requests, concurrency);
+				}
+				onThroughput[i] = onRound[0];
+				offThroughput[i] = offRound[0];
+				ratios[i] = onRound[0] / offRound[0];
+				onBytes[i] = onRound[1];
+				offBytes[i] = offRound[1];
+				addedBytes[i] = onRound[1] - offRound[1];
+				onCpu[i] = onRound[2];
+				offCpu[i] = offRound[2];
+				cpuRatios[i] = offRound[2] / onRound[2];
 			}
-			double onThroughput = median(onRounds, 0);
-			double offThroughput = median(offRounds, 0);
-			double onBytes = median(onRounds, 1);
-			double offBytes = median(offRounds, 1);
-			System.out.printf("rounds: %d x %d requests, concurrency %d, on: %s%n", rounds, requests, concurrency,
-					features);
-			System.out.printf("feature on:  %.0f req/s (rounds %s), %.0f bytes allocated per request%n", onThroughput,
-					column(onRounds, 0), onBytes);
-			System.out.printf("feature off: %.0f req/s (rounds %s), %.0f bytes allocated per request%n", offThroughput,
-					column(offRounds, 0), offBytes);
-			System.out.printf("throughput on/off: %.1f %%; allocation added by the feature: %.0f bytes per request%n",
-					100 * onThroughput / offThroughput, onBytes - offBytes);
+			System.out.printf("warm-up: %d rounds per chain; measured: %d pairs x %d requests, concurrency %d, on: %s%n",
+					warmupRounds, rounds, requests, concurrency, features);
+			System.out.printf("feature on:  %.0f req/s (rounds %s), %.0f bytes allocated per request%n",
+					median(onThroughput), rounded(onThroughput), median(onBytes));
+			System.out.printf("feature off: %.0f req/s (rounds %s), %.0f bytes allocated per request%n",
+					median(offThroughput), rounded(offThroughput), median(offBytes));
+			System.out.printf("throughput on/off: %.1f %% (median of pairs; pairs %s); "
+					+ "allocation added by the feature: %.0f bytes per request (median of pairs)%n",
+					100 * median(ratios), percents(ratios), median(addedBytes));
+			System.out.printf("CPU per request on %.0f us, off %.0f us; off/on: %.1f %% (median of pairs; pairs %s)%n",
+					median(onCpu) / 1000, median(offCpu) / 1000, 100 * median(cpuRatios), percents(cpuRatios));
 		}
 		finally {
 			contexts.forEach(ConfigurableApplicationContext::close);
 		}
 	}
 
-	private static double median(List<double[]> rounds, int index) {
-		double[] values = rounds.stream().mapToDouble((round) -> round[index]).sorted().toArray();
-		return values[values.length / 2];
+	/**
+	 * Alternates rounds of both chains for at least {@code minimum}, then while either still speeds up.
+	 * @return rounds per chain
+	 */
+	private static int warmUp(Chain on, Chain off, WebClient load, int requests, int concurrency, Duration minimum) {
+		long started = System.nanoTime();
+		long least = started + minimum.toNanos();
+		long most = started + minimum.multipliedBy(3).toNanos();
+		List<Double> onRounds = new ArrayList<>();
+		List<Double> offRounds = new ArrayList<>();
+		while (true) {
+			onRounds.add(on.round(load, requests, concurrency)[0]);
+			offRounds.add(off.round(load, requests, concurrency)[0]);
+			long now = System.nanoTime();
+			if (now >= most || (now >= least && !climbing(onRounds) && !climbing(offRounds))) {
+				System.out.printf("warm-up on:  %s%nwarm-up off: %s%n", rounded(onRounds), rounded(offRounds));
+				return onRounds.size();
+			}
+		}
 	}
 
-	private static String column(List<double[]> rounds, int index) {
-		return Arrays.toString(rounds.stream().mapToLong((round) -> Math.round(round[index])).toArray());
+	/**
+	 * Whether the last four rounds are more than 3 % faster than the four before them.
+	 */
+	private static boolean climbing(List<Double> rounds) {
+		int size = rounds.size();
+		if (size < 8) {
+			return true;
+		}
+		double last = median(rounds.subList(size - 4, size).stream().mapToDouble(Double::doubleValue).toArray());
+		double before = median(rounds.subList(size - 8, size - 4).stream().mapToDouble(Double::doubleValue).toArray());
+		return last > before * 1.03;
 	}
 
-	private static long allocatedBytes() {
-		com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-		long[] ids = threads.getAllThreadIds();
+	private static double median(double[] values) {
+		double[] sorted = values.clone();
+		Arrays.sort(sorted);
+		int middle = sorted.length / 2;
+		return (sorted.length % 2 == 1) ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+	}
+
+	private static String rounded(double[] values) {
+		return Arrays.toString(Arrays.stream(values).mapToLong(Math::round).toArray());
+	}
+
+	private static String rounded(List<Double> values) {
+		return rounded(values.stream().mapToDouble(Double::doubleValue).toArray());
+	}
+
+	private static String percents(double[] ratios) {
+		return Arrays.toString(Arrays.stream(ratios).mapToLong((ratio) -> Math.round(100 * ratio)).toArray());
+	}
+
+	/**
+	 * CPU nanoseconds by thread id, of every live thread.
+	 */
+	private static Map<Long, Long> cpuTimes() {
+		long[] ids = THREADS.getAllThreadIds();
+		Map<Long, Long> times = new HashMap<>(ids.length * 2);
+		for (long id : ids) {
+			long time = THREADS.getThreadCpuTime(id);
+			if (time >= 0) {
+				times.put(id, time);
+			}
+		}
+		return times;
+	}
+
+	private static long cpuSince(Map<Long, Long> before) {
 		long total = 0;
-		for (long bytes : threads.getThreadAllocatedBytes(ids)) {
-			total += Math.max(bytes, 0);
+		for (Map.Entry<Long, Long> thread : cpuTimes().entrySet()) {
+			total += thread.getValue() - before.getOrDefault(thread.getKey(), 0L);
+		}
+		return total;
+	}
+
+	/**
+	 * Allocated bytes by thread id, of every live thread.
+	 */
+	private static Map<Long, Long> allocatedBytes() {
+		long[] ids = THREADS.getAllThreadIds();
+		long[] bytes = THREADS.getThreadAllocatedBytes(ids);
+		Map<Long, Long> allocated = new HashMap<>(ids.length * 2);
+		for (int i = 0; i < ids.length; i++) {
+			if (bytes[i] >= 0) {
+				allocated.put(ids[i], bytes[i]);
+			}
+		}
+		return allocated;
+	}
+
+	private static long allocatedSince(Map<Long, Long> before) {
+		long total = 0;
+		for (Map.Entry<Long, Long> thread : allocatedBytes().entrySet()) {
+			total += thread.getValue() - before.getOrDefault(thread.getKey(), 0L);
 		}
 		return total;
 	}
@@ -140,10 +266,11 @@ public final class MetadataScenario {
 		}
 
 		/**
-		 * @return requests per second and bytes allocated per request
+		 * @return requests per second, bytes allocated and CPU nanoseconds (all threads of this JVM) per request
 		 */
 		double[] round(WebClient load, int requests, int concurrency) {
-			long allocatedBefore = allocatedBytes();
+			Map<Long, Long> allocatedBefore = allocatedBytes();
+			Map<Long, Long> cpuBefore = cpuTimes();
 			long started = System.nanoTime();
 			Long failed = Flux.range(0, requests)
 				.flatMap((i) -> load.get()
@@ -158,11 +285,12 @@ public final class MetadataScenario {
 				.reduce(0L, Long::sum)
 				.block(Duration.ofMinutes(5));
 			double seconds = (System.nanoTime() - started) / 1e9;
-			long allocated = allocatedBytes() - allocatedBefore;
+			long allocated = allocatedSince(allocatedBefore);
+			long cpu = cpuSince(cpuBefore);
 			if (failed != null && failed > 0) {
 				System.out.printf("%s: %d of %d requests failed%n", this.name, failed, requests);
 			}
-			return new double[] { requests / seconds, (double) allocated / requests };
+			return new double[] { requests / seconds, (double) allocated / requests, (double) cpu / requests };
 		}
 
 	}
