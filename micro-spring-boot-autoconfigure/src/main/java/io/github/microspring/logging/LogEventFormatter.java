@@ -119,10 +119,7 @@ class LogEventFormatter implements Function<CapturedEvent, LogRecord> {
 	}
 
 	private byte[] withSuffix(byte[] json, long sequenceNumber) {
-		int end = json.length;
-		while (end > 0 && json[end - 1] != '}') {
-			end--;
-		}
+		int end = objectEnd(json);
 		if (end == 0) {
 			throw new IllegalStateException("Structured log formatter wrote no JSON object");
 		}
@@ -137,6 +134,18 @@ class LogEventFormatter implements Function<CapturedEvent, LogRecord> {
 		value[at++] = '}';
 		value[at] = '}';
 		return value;
+	}
+
+	/**
+	 * Where the JSON object ends: just after its closing brace, before the line separator Boot appends; 0 when
+	 * there is no closing brace.
+	 */
+	private static int objectEnd(byte[] json) {
+		int end = json.length;
+		while (end > 0 && json[end - 1] != '}') {
+			end--;
+		}
+		return end;
 	}
 
 	/**
@@ -160,10 +169,7 @@ class LogEventFormatter implements Function<CapturedEvent, LogRecord> {
 				}
 				byte[] direct = Arrays.copyOf(writer.buffer(), writer.size());
 				byte[] boot = this.formatter.format(sample).getBytes(StandardCharsets.UTF_8);
-				int end = boot.length;
-				while (end > 0 && boot[end - 1] != '}') {
-					end--;
-				}
+				int end = objectEnd(boot);
 				if (end == 0 || !Arrays.equals(direct, Arrays.copyOf(boot, end - 1))) {
 					return null;
 				}
