@@ -49,6 +49,10 @@ public final class LogShippingScenario {
 
 	private static final org.slf4j.Logger log = LoggerFactory.getLogger("com.example.OrderService");
 
+	private static final String FLOOR_LOGGER = "com.example.Floor";
+
+	private static final org.slf4j.Logger floorLog = LoggerFactory.getLogger(FLOOR_LOGGER);
+
 	private LogShippingScenario() {
 	}
 
@@ -66,23 +70,27 @@ public final class LogShippingScenario {
 			}
 			ConfigurableApplicationContext shipper = startShipper(kafka, "bench_ours", 16384);
 			Appender<ILoggingEvent> ours = detachAll(logback);
-			Result oursUp = measure(logback, ours, events, rate);
+			Result[] oursUp = measure(logback, ours, events, rate);
 			Appender<ILoggingEvent> theirs = anchor(logback, kafka, shipper.getEnvironment());
-			Result theirsUp = measure(logback, theirs, events, rate);
+			Result[] theirsUp = measure(logback, theirs, events, rate);
 			kafka.stop();
-			Result oursDown = measure(logback, ours, events, rate);
-			Result theirsDown = measure(logback, theirs, events, rate);
+			Result[] oursDown = measure(logback, ours, events, rate);
+			Result[] theirsDown = measure(logback, theirs, events, rate);
 			kafka.restart();
 			theirs.stop();
 			shipper.close();
 
 
 			System.out.println();
-			System.out.println("log.info on the application thread (ns)        p50      p99      max");
-			print("micro shipper, Kafka up", oursUp);
-			print("logback-kafka-appender, Kafka up", theirsUp);
-			print("micro shipper, Kafka down", oursDown);
-			print("logback-kafka-appender, Kafka down", theirsDown);
+			System.out.println("log.info on the application thread (ns)        p50      p90      p99    p99.9      max preempted");
+			print("micro shipper, Kafka up", oursUp[0]);
+			print("  floor, between its calls", oursUp[1]);
+			print("logback-kafka-appender, Kafka up", theirsUp[0]);
+			print("  floor, between its calls", theirsUp[1]);
+			print("micro shipper, Kafka down", oursDown[0]);
+			print("  floor, between its calls", oursDown[1]);
+			print("logback-kafka-appender, Kafka down", theirsDown[0]);
+			print("  floor, between its calls", theirsDown[1]);
 			throughputOnly(logback, kafka, throughputEvents);
 		}
 	}
@@ -135,6 +143,24 @@ public final class LogShippingScenario {
 			producer.flush();
 			return acked.get() / ((System.nanoTime() - started) / 1e9);
 		}
+	}
+
+	/**
+	 * Times the kernel took the CPU from the calling thread ({@code nonvoluntary_ctxt_switches}): each one lands in
+	 * the timed call it interrupts, or between two calls.
+	 */
+	private static long preemptions() {
+		try {
+			for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
+				if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+					return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+				}
+			}
+		}
+		catch (java.io.IOException ex) {
+			// not Linux: the column stays 0
+		}
+		return 0;
 	}
 
 	/** CPU time of the live threads whose name starts with {@code prefix}. */
@@ -200,20 +226,35 @@ public final class LogShippingScenario {
 		return appender;
 	}
 
-	private static Result measure(LoggerContext logback, Appender<ILoggingEvent> appender, int events, int rate) {
+	/**
+	 * Times {@code events} calls through the appender, and between each two of them one call to a logger whose only
+	 * appender captures the event and drops it: the floor, what Logback's own work and this machine's noise cost
+	 * a call at the same moments, under the same background of sender, producer and broker threads.
+	 */
+	private static Result[] measure(LoggerContext logback, Appender<ILoggingEvent> appender, int events, int rate) {
 		Logger root = logback.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
 		root.detachAndStopAllAppenders();
 		root.addAppender(appender);
 		root.setLevel(Level.INFO);
-		timed(events / 5, rate);
-		long[] nanos = timed(events, rate);
+		Logger floor = logback.getLogger(FLOOR_LOGGER);
+		floor.setAdditive(false);
+		floor.detachAndStopAllAppenders();
+		CaptureOnlyAppender capture = new CaptureOnlyAppender();
+		capture.setContext(logback);
+		capture.start();
+		floor.addAppender(capture);
+		timed(events / 5, rate, new long[events / 5], new long[events / 5]);
+		long preempted = preemptions();
+		long[] nanos = new long[events];
+		long[] floorNanos = new long[events];
+		timed(events, rate, nanos, floorNanos);
+		preempted = preemptions() - preempted;
 		root.detachAppender(appender);
-		Arrays.sort(nanos);
-		return new Result(nanos[nanos.length / 2], nanos[(int) (nanos.length * 0.99)], nanos[nanos.length - 1]);
+		floor.detachAndStopAllAppenders();
+		return new Result[] { Result.of(nanos, preempted), Result.of(floorNanos, preempted) };
 	}
 
-	private static long[] timed(int events, int rate) {
-		long[] nanos = new long[events];
+	private static void timed(int events, int rate, long[] nanos, long[] floorNanos) {
 		long interval = TimeUnit.SECONDS.toNanos(1) / rate;
 		long next = System.nanoTime();
 		for (int i = 0; i < events; i++) {
@@ -223,9 +264,21 @@ public final class LogShippingScenario {
 			next += interval;
 			long started = System.nanoTime();
 			log.info("order {} placed by customer {}", i, "c-42");
-			nanos[i] = System.nanoTime() - started;
+			long between = System.nanoTime();
+			floorLog.info("order {} placed by customer {}", i, "c-42");
+			floorNanos[i] = System.nanoTime() - between;
+			nanos[i] = between - started;
 		}
-		return nanos;
+	}
+
+	/** What every asynchronous appender does on the logging thread, and nothing more. */
+	private static final class CaptureOnlyAppender extends ch.qos.logback.core.UnsynchronizedAppenderBase<ILoggingEvent> {
+
+		@Override
+		protected void append(ILoggingEvent event) {
+			event.prepareForDeferredProcessing();
+		}
+
 	}
 
 	private static double throughput(LoggerContext logback, Appender<ILoggingEvent> appender,
@@ -253,7 +306,8 @@ public final class LogShippingScenario {
 	}
 
 	private static void print(String name, Result result) {
-		System.out.printf(Locale.ROOT, "%-42s %8d %8d %8d%n", name, result.p50(), result.p99(), result.max());
+		System.out.printf(Locale.ROOT, "%-42s %8d %8d %8d %8d %8d %9d%n", name, result.p50(), result.p90(), result.p99(),
+				result.p999(), result.max(), result.preempted());
 	}
 
 	private static int option(String[] args, String name, int fallback) {
@@ -265,7 +319,15 @@ public final class LogShippingScenario {
 		return fallback;
 	}
 
-	record Result(long p50, long p99, long max) {
+	record Result(long p50, long p90, long p99, long p999, long max, long preempted) {
+
+		static Result of(long[] nanos, long preempted) {
+			long[] sorted = nanos.clone();
+			Arrays.sort(sorted);
+			return new Result(sorted[sorted.length / 2], sorted[(int) (sorted.length * 0.9)],
+					sorted[(int) (sorted.length * 0.99)], sorted[(int) (sorted.length * 0.999)], sorted[sorted.length - 1],
+					preempted);
+		}
 
 	}
 
