@@ -21,6 +21,9 @@ import org.springframework.util.ClassUtils;
  */
 class EjectionLifecycle implements LoadBalancerLifecycle<Object, Object, ServiceInstance> {
 
+	private static final boolean SPRING_WEB_PRESENT = ClassUtils.isPresent("org.springframework.http.HttpStatusCode",
+			EjectionLifecycle.class.getClassLoader());
+
 	private static final boolean WEBFLUX_PRESENT = ClassUtils.isPresent(
 			"org.springframework.web.reactive.function.client.ClientResponse", EjectionLifecycle.class.getClassLoader());
 
@@ -76,29 +79,38 @@ class EjectionLifecycle implements LoadBalancerLifecycle<Object, Object, Service
 	}
 
 	static boolean isServerError(Object clientResponse) {
-		HttpStatusCode status = statusOf(clientResponse);
-		return status != null && status.is5xxServerError();
+		return SPRING_WEB_PRESENT && HttpResponses.isServerError(clientResponse);
 	}
 
-	private static HttpStatusCode statusOf(Object clientResponse) {
-		if (clientResponse instanceof ResponseData data) {
-			return data.getHttpStatus();
+	/**
+	 * Kept apart so that an application without spring-web (a worker calling nothing over HTTP) never loads its
+	 * classes: Spring introspects the lifecycle's own methods when it creates the bean.
+	 */
+	private static final class HttpResponses {
+
+		static boolean isServerError(Object clientResponse) {
+			HttpStatusCode status = statusOf(clientResponse);
+			return status != null && status.is5xxServerError();
 		}
-		if (clientResponse instanceof HttpStatusCode status) {
-			return status;
-		}
-		if (clientResponse instanceof ClientHttpResponse http) {
-			try {
-				return http.getStatusCode();
+
+		private static HttpStatusCode statusOf(Object clientResponse) {
+			if (clientResponse instanceof ResponseData data) {
+				return data.getHttpStatus();
 			}
-			catch (IOException ex) {
-				return null;
+			if (clientResponse instanceof HttpStatusCode status) {
+				return status;
 			}
+			if (clientResponse instanceof ClientHttpResponse http) {
+				try {
+					return http.getStatusCode();
+				}
+				catch (IOException ex) {
+					return null;
+				}
+			}
+			return WEBFLUX_PRESENT ? WebClientResponses.statusOf(clientResponse) : null;
 		}
-		if (WEBFLUX_PRESENT) {
-			return WebClientResponses.statusOf(clientResponse);
-		}
-		return null;
+
 	}
 
 	/**
