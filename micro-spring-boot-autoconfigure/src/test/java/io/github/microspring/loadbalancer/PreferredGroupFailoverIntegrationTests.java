@@ -30,13 +30,16 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A caller in zone a whose preferred group (its zone, a pinned version, a hint) holds one instance, which is
- * killed with SIGKILL while it stays in etcd: the calls widen to the rest of the service and none fails.
+ * killed with SIGKILL while it stays in etcd, or frozen with SIGSTOP: the calls widen to the rest of the service
+ * and none fails; a frozen instance costs one wait of the per-try timeout.
  * Real etcd, echo servers in separate JVMs, a client application as a user writes it.
  */
 @ExtendWith(EtcdExtension.class)
 class PreferredGroupFailoverIntegrationTests {
 
 	private static final int CALLS = 200;
+
+	private static final Duration PER_TRY_TIMEOUT = Duration.ofSeconds(1);
 
 	private static ConfigurableApplicationContext application;
 
@@ -51,7 +54,8 @@ class PreferredGroupFailoverIntegrationTests {
 		application = new SpringApplicationBuilder(LoadBalancedCaller.Application.class)
 			.properties("spring.application.name=zone-a-client", "spring.main.web-application-type=none",
 					"spring.main.banner-mode=off", "micro.etcd.endpoints=" + server.endpoint(),
-					"micro.registry.enabled=false", "spring.cloud.loadbalancer.zone=a")
+					"micro.registry.enabled=false", "spring.cloud.loadbalancer.zone=a",
+					"micro.deadline.per-try-timeout=" + PER_TRY_TIMEOUT.toMillis() + "ms")
 			.run();
 		web = application.getBean(WebClient.Builder.class).build();
 		rest = application.getBean(RestClient.Builder.class).build();
@@ -124,6 +128,74 @@ class PreferredGroupFailoverIntegrationTests {
 		finally {
 			processes.forEach(ServerProcesses::kill);
 		}
+	}
+
+	@Test
+	void frozenOnlyInstanceOfTheOwnZoneCostsNoFailedGetAndOneBoundedWait(EtcdServer server) throws Exception {
+		List<Process> processes = new ArrayList<>();
+		try {
+			launch(server, "zoned-frozen", processes, "1.0.0:zone=a", "1.0.0:zone=b", "1.0.0:zone=b");
+			Supplier<String> call = () -> web.get().uri("http://zoned-frozen/").retrieve().bodyToMono(String.class)
+				.block(Duration.ofSeconds(30));
+			assertThat(calls(call, 20)).containsOnlyKeys("node-0");
+
+			ServerProcesses.freeze(processes.get(0).pid());
+			try {
+				assertNoFailedGetAndOneBoundedWait(call);
+			}
+			finally {
+				ServerProcesses.thaw(processes.get(0).pid());
+			}
+		}
+		finally {
+			processes.forEach(ServerProcesses::kill);
+		}
+	}
+
+	@Test
+	void frozenOnlyInstanceOfAPinnedVersionCostsNoFailedGetAndOneBoundedWait(EtcdServer server) throws Exception {
+		List<Process> processes = new ArrayList<>();
+		try {
+			launch(server, "pinned-frozen", processes, "1.1.0:zone=a", "1.0.0:zone=a", "1.0.0:zone=b");
+			Supplier<String> call = () -> rest.get().uri("http://pinned-frozen/").header("X-Micro-Version", "1.1.0")
+				.retrieve().body(String.class);
+			assertThat(calls(call, 20)).containsOnlyKeys("node-0");
+
+			ServerProcesses.freeze(processes.get(0).pid());
+			try {
+				assertNoFailedGetAndOneBoundedWait(call);
+			}
+			finally {
+				ServerProcesses.thaw(processes.get(0).pid());
+			}
+		}
+		finally {
+			processes.forEach(ServerProcesses::kill);
+		}
+	}
+
+	/**
+	 * Sixty GETs while node-0 is frozen: each answered by another node, none waiting much longer than one try cut
+	 * at the per-try timeout and its retry (the rest is slack for a loaded machine).
+	 */
+	private static void assertNoFailedGetAndOneBoundedWait(Supplier<String> call) {
+		Duration longest = Duration.ZERO;
+		Map<String, Integer> answers = new java.util.HashMap<>();
+		for (int i = 0; i < 60; i++) {
+			long started = System.nanoTime();
+			String answer;
+			try {
+				answer = call.get();
+			}
+			catch (RuntimeException ex) {
+				answer = "failed: " + ex;
+			}
+			Duration took = Duration.ofNanos(System.nanoTime() - started);
+			longest = (took.compareTo(longest) > 0) ? took : longest;
+			answers.merge(answer, 1, Integer::sum);
+		}
+		assertThat(answers.keySet()).isSubsetOf("node-1", "node-2");
+		assertThat(longest).isLessThan(PER_TRY_TIMEOUT.plusSeconds(3));
 	}
 
 	/**
