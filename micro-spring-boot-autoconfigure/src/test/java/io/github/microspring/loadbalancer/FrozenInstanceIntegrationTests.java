@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterAll;
@@ -94,26 +93,12 @@ class FrozenInstanceIntegrationTests {
 
 			frozen = processes.get(0);
 			ServerProcesses.freeze(frozen.pid());
-			Duration longest = Duration.ZERO;
-			Map<String, Integer> answers = new java.util.HashMap<>();
-			for (int i = 0; i < CALLS; i++) {
-				long started = System.nanoTime();
-				String answer;
-				try {
-					answer = call.get();
-				}
-				catch (RuntimeException ex) {
-					answer = "failed: " + ex;
-				}
-				Duration took = Duration.ofNanos(System.nanoTime() - started);
-				longest = (took.compareTo(longest) > 0) ? took : longest;
-				answers.merge(answer, 1, Integer::sum);
-			}
+			LoadBalancedCaller.Calls calls = LoadBalancedCaller.timedCalls(call, CALLS);
 
-			assertThat(answers).containsOnlyKeys("node-1", "node-2");
+			assertThat(calls.answers()).containsOnlyKeys("node-1", "node-2");
 			// one try cut at the per-try timeout, then the retry on a live instance; the rest is slack for a
 			// loaded machine
-			assertThat(longest).isLessThan(PER_TRY_TIMEOUT.plusSeconds(3));
+			assertThat(calls.longest()).isLessThan(PER_TRY_TIMEOUT.plusSeconds(3));
 		}
 		finally {
 			if (frozen != null) {

@@ -1,5 +1,6 @@
 package io.github.microspring.loadbalancer;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -26,8 +27,17 @@ final class LoadBalancedCaller {
 	 * failures under "failed".
 	 */
 	static Map<String, Integer> calls(Supplier<String> call, int count) {
+		return timedCalls(call, count).answers();
+	}
+
+	/**
+	 * Sequential calls, counted as {@link #calls} does, and the longest any of them took.
+	 */
+	static Calls timedCalls(Supplier<String> call, int count) {
 		Map<String, Integer> answers = new HashMap<>();
+		Duration longest = Duration.ZERO;
 		for (int i = 0; i < count; i++) {
+			long started = System.nanoTime();
 			String answer;
 			try {
 				answer = call.get();
@@ -35,9 +45,14 @@ final class LoadBalancedCaller {
 			catch (RuntimeException ex) {
 				answer = "failed";
 			}
+			Duration took = Duration.ofNanos(System.nanoTime() - started);
+			longest = (took.compareTo(longest) > 0) ? took : longest;
 			answers.merge(answer, 1, Integer::sum);
 		}
-		return answers;
+		return new Calls(answers, longest);
+	}
+
+	record Calls(Map<String, Integer> answers, Duration longest) {
 	}
 
 	@SpringBootConfiguration
