@@ -7,6 +7,8 @@ import reactor.core.publisher.Mono;
 import reactor.util.context.ContextView;
 
 import io.github.microspring.client.OutgoingWebClientCustomizer;
+import io.github.microspring.metadata.ChainContext;
+import io.github.microspring.metadata.ChainContextThreadLocalAccessor;
 
 import org.springframework.lang.Nullable;
 import org.springframework.util.ClassUtils;
@@ -47,7 +49,8 @@ class DeadlineWebClientCustomizer implements OutgoingWebClientCustomizer {
 
 	@Nullable
 	static Deadline deadlineOf(ContextView context) {
-		Deadline deadline = context.getOrDefault(DeadlineThreadLocalAccessor.KEY, null);
+		ChainContext carried = context.getOrDefault(ChainContextThreadLocalAccessor.KEY, null);
+		Deadline deadline = (carried != null) ? carried.deadline() : null;
 		return (deadline != null) ? deadline : Deadline.current();
 	}
 
