@@ -49,18 +49,13 @@ public class DeadlineHopBenchmarks {
 	@Benchmark
 	public HttpHeaders hopWithDeadline() {
 		Deadline deadline = this.headers.deadline(this.incoming::getFirst);
-		Deadline previous = Deadline.bound();
-		Deadline.set(deadline);
-		try {
+		try (Deadline.Scope scope = deadline.open()) {
 			HttpHeaders outgoing = new HttpHeaders();
 			outgoing.set(HttpHeaders.ACCEPT, "application/json");
 			Deadline current = Deadline.current();
 			current.check("the call");
 			outgoing.set("X-Micro-Timeout", DeadlineHeaders.millis(current.remaining()));
 			return outgoing;
-		}
-		finally {
-			Deadline.set(previous);
 		}
 	}
 

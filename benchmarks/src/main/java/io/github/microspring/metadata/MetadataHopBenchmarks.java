@@ -45,16 +45,11 @@ public class MetadataHopBenchmarks {
 	@Benchmark
 	public HttpHeaders hopWithMetadata() {
 		Metadata metadata = this.headers.read(this.incoming.keySet(), this.incoming::getFirst);
-		Metadata previous = Metadata.bound();
-		Metadata.set(metadata);
-		try {
+		try (Metadata.Scope scope = metadata.open()) {
 			HttpHeaders outgoing = new HttpHeaders();
 			outgoing.set(HttpHeaders.ACCEPT, "application/json");
 			MetadataRestClientCustomizer.copy(Metadata.current(), outgoing);
 			return outgoing;
-		}
-		finally {
-			Metadata.set(previous);
 		}
 	}
 

@@ -3,6 +3,8 @@ package io.github.microspring.deadline;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
+import io.github.microspring.metadata.ChainContext;
+
 import org.springframework.lang.Nullable;
 
 /**
@@ -12,8 +14,6 @@ import org.springframework.lang.Nullable;
  * as {@code Metadata} is.
  */
 public final class Deadline {
-
-	private static final ThreadLocal<Deadline> current = new ThreadLocal<>();
 
 	private final LongSupplier nanoTime;
 
@@ -41,7 +41,7 @@ public final class Deadline {
 	 */
 	@Nullable
 	public static Deadline current() {
-		return current.get();
+		return ChainContext.current().deadline();
 	}
 
 	/**
@@ -49,7 +49,7 @@ public final class Deadline {
 	 * timeout itself when there is no deadline. For timeouts of one's own, such as a circuit breaker's.
 	 */
 	public static Duration timeout(Duration timeout) {
-		Deadline deadline = current.get();
+		Deadline deadline = current();
 		if (deadline == null) {
 			return timeout;
 		}
@@ -83,23 +83,8 @@ public final class Deadline {
 	 * Makes this the current deadline until the returned scope is closed.
 	 */
 	public Scope open() {
-		Deadline previous = current.get();
-		set(this);
-		return () -> set(previous);
-	}
-
-	@Nullable
-	static Deadline bound() {
-		return current.get();
-	}
-
-	/**
-	 * Context propagation sets and clears this on every thread hop of every request: clearing keeps the
-	 * thread's entry (holding null) rather than removing it, so that neither the next read nor the next set
-	 * allocates one.
-	 */
-	static void set(@Nullable Deadline deadline) {
-		current.set(deadline);
+		ChainContext.Scope scope = ChainContext.current().withDeadline(this).open();
+		return scope::close;
 	}
 
 	@Override

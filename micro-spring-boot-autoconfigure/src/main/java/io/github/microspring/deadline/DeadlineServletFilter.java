@@ -30,13 +30,12 @@ class DeadlineServletFilter extends OncePerRequestFilter implements Ordered {
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		Deadline deadline = this.headers.deadline(request::getHeader);
-		Deadline previous = Deadline.bound();
-		Deadline.set(deadline);
-		try {
+		if (deadline == null) {
 			chain.doFilter(request, response);
+			return;
 		}
-		finally {
-			Deadline.set(previous);
+		try (Deadline.Scope scope = deadline.open()) {
+			chain.doFilter(request, response);
 		}
 	}
 

@@ -7,6 +7,8 @@ import reactor.core.publisher.Mono;
 import reactor.util.context.ContextView;
 
 import io.github.microspring.client.OutgoingWebClientCustomizer;
+import io.github.microspring.metadata.ChainContext;
+import io.github.microspring.metadata.ChainContextThreadLocalAccessor;
 
 import org.springframework.lang.Nullable;
 import org.springframework.util.ClassUtils;
@@ -47,7 +49,8 @@ class DeadlineWebClientCustomizer implements OutgoingWebClientCustomizer {
 
 	@Nullable
 	static Deadline deadlineOf(ContextView context) {
-		Deadline deadline = context.getOrDefault(DeadlineThreadLocalAccessor.KEY, null);
+		ChainContext carried = context.getOrDefault(ChainContextThreadLocalAccessor.KEY, null);
+		Deadline deadline = (carried != null) ? carried.deadline() : null;
 		return (deadline != null) ? deadline : Deadline.current();
 	}
 
@@ -77,29 +80,20 @@ class DeadlineWebClientCustomizer implements OutgoingWebClientCustomizer {
 	/**
 	 * One try. A try cut by the deadline fails with {@link DeadlineExceededException}, which is not retried;
 	 * one cut by the per-try timeout fails with a {@link TimeoutException}, which Spring Cloud retries on the
-	 * next instance. On Reactor Netty the try carries its own response timeout (a timer on the connection's
-	 * event loop); on other connectors, learnt from the first try, Reactor's {@code timeout} operator cuts it.
+	 * next instance. Reactor's {@code timeout} operator cuts the try on every connector: on Reactor Netty a
+	 * response timeout would add a handler to the connection's pipeline and remove it again on every request,
+	 * which costs more than the operator's timer. The request is copied only to send the budget left.
 	 */
 	static final class PerTry implements ExchangeFilterFunction {
-
-		private static final boolean REACTOR_NETTY_PRESENT = ClassUtils
-			.isPresent("reactor.netty.http.client.HttpClientRequest", PerTry.class.getClassLoader());
 
 		private final String header;
 
 		@Nullable
 		private final Duration perTryTimeout;
 
-		/**
-		 * Whether the connector is Reactor Netty; unknown until the first try reaches it.
-		 */
-		@Nullable
-		private volatile Boolean reactorNetty;
-
 		PerTry(String header, @Nullable Duration perTryTimeout) {
 			this.header = header;
 			this.perTryTimeout = perTryTimeout;
-			this.reactorNetty = REACTOR_NETTY_PRESENT ? null : false;
 		}
 
 		@Override
@@ -107,32 +101,23 @@ class DeadlineWebClientCustomizer implements OutgoingWebClientCustomizer {
 			return Mono.deferContextual((context) -> {
 				Deadline deadline = deadlineOf(context);
 				Duration timeout = this.perTryTimeout;
-				ClientRequest.Builder builder = null;
+				ClientRequest sent = request;
 				if (deadline != null) {
 					Duration remaining = deadline.remaining();
 					if (remaining.isZero()) {
 						return Mono.error(exceeded("before", request, null));
 					}
-					builder = ClientRequest.from(request)
-						.headers((headers) -> headers.set(this.header, DeadlineHeaders.millis(remaining)));
+					sent = ClientRequest.from(request)
+						.headers((headers) -> headers.set(this.header, DeadlineHeaders.millis(remaining)))
+						.build();
 					if (timeout == null || remaining.compareTo(timeout) < 0) {
 						timeout = remaining;
 					}
 				}
 				if (timeout == null) {
-					return next.exchange((builder != null) ? builder.build() : request);
+					return next.exchange(sent);
 				}
-				Boolean reactorNetty = this.reactorNetty;
-				if (!Boolean.FALSE.equals(reactorNetty)) {
-					Duration responseTimeout = timeout;
-					builder = ((builder != null) ? builder : ClientRequest.from(request))
-						.httpRequest((http) -> this.reactorNetty = ReactorNetty.responseTimeout(http, responseTimeout));
-				}
-				Mono<ClientResponse> exchange = next.exchange((builder != null) ? builder.build() : request);
-				if (!Boolean.TRUE.equals(reactorNetty)) {
-					exchange = exchange.timeout(timeout);
-				}
-				return exchange.onErrorMap((ex) -> cut(ex, deadline, request));
+				return next.exchange(sent).timeout(timeout).onErrorMap((ex) -> cut(ex, deadline, request));
 			});
 		}
 
@@ -152,22 +137,16 @@ class DeadlineWebClientCustomizer implements OutgoingWebClientCustomizer {
 	}
 
 	/**
-	 * Kept apart so that Reactor Netty's classes are only loaded when they are there.
+	 * Kept apart so that Reactor Netty's classes are only loaded when they are there: a response timeout the
+	 * application set on its own {@code HttpClient} fails a try with Netty's exception.
 	 */
 	private static final class ReactorNetty {
 
-		static boolean responseTimeout(org.springframework.http.client.reactive.ClientHttpRequest request,
-				Duration timeout) {
-			if (PerTry.REACTOR_NETTY_PRESENT
-					&& request.getNativeRequest() instanceof reactor.netty.http.client.HttpClientRequest netty) {
-				netty.responseTimeout(timeout);
-				return true;
-			}
-			return false;
-		}
+		private static final boolean PRESENT = ClassUtils.isPresent("io.netty.handler.timeout.ReadTimeoutException",
+				ReactorNetty.class.getClassLoader());
 
 		static boolean isResponseTimeout(Throwable failure) {
-			if (!PerTry.REACTOR_NETTY_PRESENT) {
+			if (!PRESENT) {
 				return false;
 			}
 			for (Throwable cause = failure; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {

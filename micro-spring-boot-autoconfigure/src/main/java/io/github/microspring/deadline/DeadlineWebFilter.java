@@ -2,7 +2,10 @@ package io.github.microspring.deadline;
 
 import reactor.core.publisher.Mono;
 
+import io.github.microspring.metadata.ChainContext;
+import io.github.microspring.metadata.ChainContextThreadLocalAccessor;
 import io.github.microspring.metadata.ContextWrite;
+import io.github.microspring.metadata.Metadata;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -15,7 +18,7 @@ import org.springframework.web.server.WebFilterChain;
  */
 class DeadlineWebFilter implements WebFilter, Ordered {
 
-	private static final DeadlineThreadLocalAccessor ACCESSOR = new DeadlineThreadLocalAccessor();
+	private static final ChainContextThreadLocalAccessor ACCESSOR = new ChainContextThreadLocalAccessor();
 
 	private final DeadlineHeaders headers;
 
@@ -30,7 +33,9 @@ class DeadlineWebFilter implements WebFilter, Ordered {
 		if (deadline == null) {
 			return chain.filter(exchange);
 		}
-		return ContextWrite.write(chain.filter(exchange), DeadlineThreadLocalAccessor.KEY, deadline, ACCESSOR);
+		return ContextWrite.write(chain.filter(exchange), ChainContextThreadLocalAccessor.KEY,
+				(outer) -> (outer != null) ? outer.withDeadline(deadline) : ChainContext.of(Metadata.empty(), deadline),
+				ACCESSOR);
 	}
 
 	@Override

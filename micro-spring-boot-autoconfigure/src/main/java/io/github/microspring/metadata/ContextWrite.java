@@ -1,5 +1,7 @@
 package io.github.microspring.metadata;
 
+import java.util.function.UnaryOperator;
+
 import io.micrometer.context.ThreadLocalAccessor;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -22,35 +24,41 @@ public final class ContextWrite {
 	}
 
 	/**
-	 * {@code source} with {@code value} under {@code key} in its context, bound through {@code accessor} to the
+	 * {@code source} with a value under {@code key} in its context, bound through {@code accessor} to the
 	 * thread while it is subscribed and while requests and cancellation travel up to it; downstream signals
 	 * see the value of the context downstream, as with Reactor's own operator.
+	 * @param update the value to write, from the one under {@code key} downstream ({@code null} when there is
+	 * none), so that two filters can each set their part of one value
 	 */
-	public static <T, V> Mono<T> write(Mono<T> source, Object key, V value, ThreadLocalAccessor<V> accessor) {
-		return new Write<>(source, key, value, accessor);
+	public static <T, V> Mono<T> write(Mono<T> source, Object key, UnaryOperator<V> update,
+			ThreadLocalAccessor<V> accessor) {
+		return new Write<>(source, key, update, accessor);
 	}
 
 	private static final class Write<T, V> extends MonoOperator<T, T> {
 
 		private final Object key;
 
-		private final V value;
+		private final UnaryOperator<V> update;
 
 		private final ThreadLocalAccessor<V> accessor;
 
-		Write(Mono<T> source, Object key, V value, ThreadLocalAccessor<V> accessor) {
+		Write(Mono<T> source, Object key, UnaryOperator<V> update, ThreadLocalAccessor<V> accessor) {
 			super(source);
 			this.key = key;
-			this.value = value;
+			this.update = update;
 			this.accessor = accessor;
 		}
 
 		@Override
 		public void subscribe(CoreSubscriber<? super T> actual) {
-			Context context = actual.currentContext().put(this.key, this.value);
-			V previous = bind(this.accessor, this.value);
+			Context downstream = actual.currentContext();
+			V outer = downstream.getOrDefault(this.key, null);
+			V value = this.update.apply(outer);
+			Context context = downstream.put(this.key, value);
+			V previous = bind(this.accessor, value);
 			try {
-				this.source.subscribe(new Bound<>(actual, context, this.key, this.value, this.accessor));
+				this.source.subscribe(new Bound<>(actual, context, value, outer, this.accessor));
 			}
 			finally {
 				bind(this.accessor, previous);
@@ -74,11 +82,12 @@ public final class ContextWrite {
 
 		private Subscription upstream;
 
-		Bound(CoreSubscriber<? super T> actual, Context context, Object key, V value, ThreadLocalAccessor<V> accessor) {
+		Bound(CoreSubscriber<? super T> actual, Context context, V value, @Nullable V downstream,
+				ThreadLocalAccessor<V> accessor) {
 			this.actual = actual;
 			this.context = context;
 			this.value = value;
-			this.downstream = actual.currentContext().getOrDefault(key, null);
+			this.downstream = downstream;
 			this.accessor = accessor;
 		}
 

@@ -16,8 +16,6 @@ public final class Metadata {
 
 	private static final Metadata EMPTY = new Metadata(Map.of());
 
-	private static final ThreadLocal<Metadata> current = new ThreadLocal<>();
-
 	private final Map<String, String> entries;
 
 	private Metadata(Map<String, String> entries) {
@@ -57,8 +55,8 @@ public final class Metadata {
 	 * there is none.
 	 */
 	public static Metadata current() {
-		Metadata metadata = current.get();
-		return (metadata != null) ? metadata : EMPTY;
+		ChainContext context = ChainContext.bound();
+		return (context != null) ? context.metadata() : EMPTY;
 	}
 
 	/**
@@ -66,9 +64,8 @@ public final class Metadata {
 	 * request (a scheduled job, a test).
 	 */
 	public Scope open() {
-		Metadata previous = current.get();
-		set(this);
-		return () -> set(previous);
+		ChainContext.Scope scope = ChainContext.current().withMetadata(this).open();
+		return scope::close;
 	}
 
 	@Nullable
@@ -107,20 +104,6 @@ public final class Metadata {
 		entries.keySet().removeIf(name::equalsIgnoreCase);
 		entries.put(name, value);
 		return of(entries);
-	}
-
-	@Nullable
-	static Metadata bound() {
-		return current.get();
-	}
-
-	/**
-	 * Context propagation sets and clears this on every thread hop of every request: clearing keeps the
-	 * thread's entry (holding null) rather than removing it, so that neither the next read nor the next set
-	 * allocates one.
-	 */
-	static void set(@Nullable Metadata metadata) {
-		current.set(metadata);
 	}
 
 	@Override

@@ -145,7 +145,7 @@ final class MetadataKafka implements BeanPostProcessor {
 			}
 			Metadata metadata = names.isEmpty() ? Metadata.empty()
 					: this.headers.readLenient(names, (name) -> text(record.headers().lastHeader(name)));
-			Metadata.set(metadata);
+			ChainContext.set(ChainContext.current().withMetadata(metadata));
 			if (this.mdc != null) {
 				this.mdc.put(metadata);
 			}
@@ -157,7 +157,9 @@ final class MetadataKafka implements BeanPostProcessor {
 			if (this.mdc != null) {
 				this.mdc.remove(Metadata.current());
 			}
-			Metadata.set(null);
+			ChainContext context = ChainContext.bound();
+			ChainContext.set((context != null && context.deadline() != null) ? context.withMetadata(Metadata.empty())
+					: null);
 		}
 
 		@Nullable

@@ -45,8 +45,11 @@ class MetadataServletFilter extends OncePerRequestFilter implements Ordered {
 			response.getOutputStream().write(this.rejection.body(request.getRequestURI()));
 			return;
 		}
-		Metadata previous = Metadata.bound();
-		Metadata.set(metadata);
+		if (metadata.isEmpty()) {
+			chain.doFilter(request, response);
+			return;
+		}
+		ChainContext.Scope scope = ChainContext.current().withMetadata(metadata).open();
 		if (this.mdc != null) {
 			this.mdc.put(metadata);
 		}
@@ -57,7 +60,7 @@ class MetadataServletFilter extends OncePerRequestFilter implements Ordered {
 			if (this.mdc != null) {
 				this.mdc.remove(metadata);
 			}
-			Metadata.set(previous);
+			scope.close();
 		}
 	}
 

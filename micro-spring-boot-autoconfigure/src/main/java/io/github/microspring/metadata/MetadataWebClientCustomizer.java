@@ -34,16 +34,17 @@ class MetadataWebClientCustomizer implements OutgoingWebClientCustomizer {
 		@Override
 		public Mono<ClientResponse> filter(ClientRequest request, ExchangeFunction next) {
 			return Mono.deferContextual((context) -> {
-				Metadata metadata = context.getOrDefault(MetadataThreadLocalAccessor.KEY, null);
-				if (metadata == null) {
+				ChainContext carried = context.getOrDefault(ChainContextThreadLocalAccessor.KEY, null);
+				Metadata metadata = (carried != null) ? carried.metadata() : Metadata.empty();
+				if (metadata.isEmpty()) {
 					metadata = Metadata.current();
 				}
 				if (metadata.isEmpty()) {
 					return next.exchange(request);
 				}
-				Metadata carried = metadata;
+				Metadata sent = metadata;
 				return next.exchange(ClientRequest.from(request)
-					.headers((headers) -> MetadataRestClientCustomizer.copy(carried, headers))
+					.headers((headers) -> MetadataRestClientCustomizer.copy(sent, headers))
 					.build());
 			});
 		}

@@ -19,7 +19,7 @@ import org.springframework.web.server.WebFilterChain;
  */
 class MetadataWebFilter implements WebFilter, Ordered {
 
-	private static final MetadataThreadLocalAccessor ACCESSOR = new MetadataThreadLocalAccessor();
+	private static final ChainContextThreadLocalAccessor ACCESSOR = new ChainContextThreadLocalAccessor();
 
 	private final MetadataHeaders headers;
 
@@ -60,7 +60,8 @@ class MetadataWebFilter implements WebFilter, Ordered {
 		else {
 			served = chain.filter(exchange);
 		}
-		return ContextWrite.write(served, MetadataThreadLocalAccessor.KEY, metadata, ACCESSOR);
+		return ContextWrite.write(served, ChainContextThreadLocalAccessor.KEY,
+				(outer) -> (outer != null) ? outer.withMetadata(metadata) : ChainContext.of(metadata, null), ACCESSOR);
 	}
 
 	@Override

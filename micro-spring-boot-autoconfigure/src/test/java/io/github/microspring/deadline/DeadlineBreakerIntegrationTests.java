@@ -9,6 +9,9 @@ import reactor.core.publisher.Mono;
 
 import io.github.microspring.breaker.BreakerAutoConfiguration;
 import io.github.microspring.breaker.CircuitBreaker;
+import io.github.microspring.metadata.ChainContext;
+import io.github.microspring.metadata.ChainContextThreadLocalAccessor;
+import io.github.microspring.metadata.Metadata;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -50,7 +53,8 @@ class DeadlineBreakerIntegrationTests {
 			long start = System.nanoTime();
 			Deadline deadline = Deadline.after(Duration.ofMillis(200));
 			String answer = slow.reactive()
-				.contextWrite((reactor) -> reactor.put(DeadlineThreadLocalAccessor.KEY, deadline))
+				.contextWrite((reactor) -> reactor.put(ChainContextThreadLocalAccessor.KEY,
+						ChainContext.of(Metadata.empty(), deadline)))
 				.block(Duration.ofSeconds(10));
 			assertThat(answer).isEqualTo("fallback: TimeoutException");
 			assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
