@@ -40,7 +40,9 @@ import io.github.microspring.test.zipkin.ZipkinServer;
  * samples' classpaths with the starter's jars, Spring Cloud's and jetcd's taken out. Runs alternate between
  * the two, with a warm-up before each measurement; the medians are printed.
  * Arguments: {@code modes=anchor,all runs=3 warmup=10 warmup-rounds=6 duration=20 connections=16 threads=2 jfr=0};
- * the modes other than {@code anchor} are listed in {@link #featuresOff}.
+ * the anchor's variants are listed in {@link #bootFeature}, the starter's modes in {@link #featuresOff}. A mode
+ * whose measured answers include fallbacks ({@code X-Fallback: true}), non-2xx answers or socket errors is marked
+ * not valid.
  */
 public final class SamplesScenario {
 
