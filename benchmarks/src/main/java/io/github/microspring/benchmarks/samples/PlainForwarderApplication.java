@@ -4,6 +4,7 @@ import java.util.Map;
 
 import reactor.core.publisher.Mono;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -34,9 +35,13 @@ public class PlainForwarderApplication {
 
 		private final WebClient comments;
 
-		// WebClient.builder(), as the sample's @LoadBalanced builder bean is
-		Edge(Environment environment) {
-			this.comments = WebClient.builder().baseUrl(environment.getRequiredProperty("comments.url")).build();
+		// WebClient.builder(), as the sample's @LoadBalanced builder bean is; with forwarder.observed=true
+		// (anchor+tracing) Boot's builder, whose calls are observed and carry the trace, as the starter makes the
+		// sample's
+		Edge(Environment environment, ObjectProvider<WebClient.Builder> boot) {
+			WebClient.Builder builder = environment.getProperty("forwarder.observed", Boolean.class, false)
+					? boot.getObject().clone() : WebClient.builder();
+			this.comments = builder.baseUrl(environment.getRequiredProperty("comments.url")).build();
 		}
 
 		@GetMapping("/articles/{article}")

@@ -40,13 +40,40 @@ import io.github.microspring.test.zipkin.ZipkinServer;
  * samples' classpaths with the starter's jars, Spring Cloud's and jetcd's taken out. Runs alternate between
  * the two, with a warm-up before each measurement; the medians are printed.
  * Arguments: {@code modes=anchor,all runs=3 warmup=10 warmup-rounds=6 duration=20 connections=16 threads=2 jfr=0};
- * the modes other than {@code anchor} are listed in {@link #featuresOff}.
+ * the anchor's variants are listed in {@link #bootFeature}, the starter's modes in {@link #featuresOff}. A mode
+ * whose measured answers include fallbacks ({@code X-Fallback: true}), non-2xx answers or socket errors is marked
+ * not valid.
  */
 public final class SamplesScenario {
 
 	private static final List<String> JVM = List.of("-Xms256m", "-Xmx256m", "-XX:+UseSerialGC");
 
 	private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+
+	/**
+	 * Counts the answers the gateway's fallback gave ({@code X-Fallback: true}): a mode that measured them measured
+	 * the breaker's fallback page, not comment-service. Each wrk thread counts in its own Lua state; {@code done}
+	 * adds them up.
+	 */
+	private static final String COUNT_FALLBACKS = """
+			local threads = {}
+			function setup(thread)
+			  table.insert(threads, thread)
+			end
+			fallbacks = 0
+			function response(status, headers, body)
+			  if headers["X-Fallback"] == "true" then
+			    fallbacks = fallbacks + 1
+			  end
+			end
+			function done(summary, latency, requests)
+			  local total = 0
+			  for _, thread in ipairs(threads) do
+			    total = total + thread:get("fallbacks")
+			  end
+			  io.write("Fallback answers: " .. total .. "\\n")
+			end
+			""";
 
 	private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -69,20 +96,29 @@ public final class SamplesScenario {
 						"warmup-rounds", 6));
 		Path root = projectRoot();
 		Path wrk = ServerBinaries.require("wrk", "wrk");
+		Path script = Files.createTempFile("count-fallbacks-", ".lua");
+		Files.writeString(script, COUNT_FALLBACKS);
+		script.toFile().deleteOnExit();
 		String commentClasspath = classpath(root.resolve("sample-comment-service"));
 		String gatewayClasspath = classpath(root.resolve("sample-gateway"));
 		String anchorClasses = Path.of(SamplesScenario.class.getProtectionDomain().getCodeSource().getLocation().toURI())
 			.toString();
 		List<Mode> modes = new ArrayList<>();
 		for (String name : modeNames) {
-			modes.add(name.equals("anchor")
-					? new Mode(name, withoutStarter(commentClasspath) + File.pathSeparator + anchorClasses,
-							PlainCommentApplication.class.getName(),
-							withoutStarter(gatewayClasspath) + File.pathSeparator + anchorClasses,
-							PlainForwarderApplication.class.getName(), List.of())
-					: new Mode(name, commentClasspath, "io.github.microspring.sample.comment.CommentServiceApplication",
-							gatewayClasspath, "io.github.microspring.sample.gateway.GatewayApplication",
-							featuresOff(name)));
+			if (name.startsWith("anchor")) {
+				Pattern kept = bootFeature(name);
+				modes.add(new Mode(name, withoutStarter(commentClasspath, kept) + File.pathSeparator + anchorClasses,
+						PlainCommentApplication.class.getName(),
+						withoutStarter(gatewayClasspath, kept) + File.pathSeparator + anchorClasses,
+						PlainForwarderApplication.class.getName(),
+						// with Boot's tracing the forwarder's calls are observed, as the starter makes the sample's
+						name.equals("anchor+tracing") ? List.of("--forwarder.observed=true") : List.of()));
+			}
+			else {
+				modes.add(new Mode(name, commentClasspath,
+						"io.github.microspring.sample.comment.CommentServiceApplication", gatewayClasspath,
+						"io.github.microspring.sample.gateway.GatewayApplication", featuresOff(name)));
+			}
 		}
 		Mode plain = modes.get(0);
 		if (!plain.name.equals("anchor")) {
@@ -114,7 +150,7 @@ public final class SamplesScenario {
 					java.util.Collections.reverse(order);
 				}
 				for (Mode mode : order) {
-					Result result = runOnce(mode, run, wrk, redis, etcd, features, options);
+					Result result = runOnce(mode, run, wrk, script, redis, etcd, features, options);
 					mode.results.add(result);
 					System.out.printf("run %d %-20s %s%n", run, mode.name, result);
 				}
@@ -123,7 +159,10 @@ public final class SamplesScenario {
 		System.out.println();
 		for (Mode mode : modes) {
 			System.out.println(mode.name + ":");
-			System.out.println("  requests/s                    " + summary(mode, (r) -> r.requestsPerSecond, "%.0f"));
+			System.out.println("  requests/s                    " + summary(mode, (r) -> r.requestsPerSecond, "%.0f")
+					+ (mode.valid() ? "" : "   NOT VALID: fallback or failed answers measured, see the runs"));
+			System.out.println("  fallbacks / non-2xx / socket errors  " + summary(mode, (r) -> r.fallbacks, "%.0f")
+					+ " / " + summary(mode, (r) -> r.non2xx, "%.0f") + " / " + summary(mode, (r) -> r.errors, "%.0f"));
 			System.out.println("  gateway CPU ms per request    " + summary(mode, (r) -> r.gatewayCpuPerRequest, "%.2f"));
 			System.out.println("  comment CPU ms per request    " + summary(mode, (r) -> r.commentCpuPerRequest, "%.2f"));
 			System.out.println("  the same without JIT threads  gateway " + summary(mode, Result::gatewayCompiled, "%.2f")
@@ -139,9 +178,10 @@ public final class SamplesScenario {
 					/ median(starter, (r) -> r.gatewayCpuPerRequest + r.commentCpuPerRequest);
 			double compiledRatio = (median(plain, (r) -> r.gatewayCompiled() + r.commentCompiled()))
 					/ median(starter, (r) -> r.gatewayCompiled() + r.commentCompiled());
-			System.out.printf("%s / %s: %.1f %% of the requests per second (%.1f %% by CPU per request, gateway and "
+			System.out.printf("%s%s / %s: %.1f %% of the requests per second (%.1f %% by CPU per request, gateway and "
 					+ "comment-service together; gateway %+.2f ms, comment-service %+.2f ms; %.1f %% without the JIT "
-					+ "threads); start-up %+.2f s; RSS %+.0f MB ready, %+.0f MB after load%n", starter.name, plain.name,
+					+ "threads); start-up %+.2f s; RSS %+.0f MB ready, %+.0f MB after load%n",
+					starter.valid() ? "" : "(NOT VALID) ", starter.name, plain.name,
 					100 * ratio, 100 * cpuRatio,
 					median(starter, (r) -> r.gatewayCpuPerRequest) - median(plain, (r) -> r.gatewayCpuPerRequest),
 					median(starter, (r) -> r.commentCpuPerRequest) - median(plain, (r) -> r.commentCpuPerRequest),
@@ -153,7 +193,7 @@ public final class SamplesScenario {
 		System.exit(0);
 	}
 
-	private static Result runOnce(Mode mode, int run, Path wrk, RedisServer redis, EtcdServer etcd,
+	private static Result runOnce(Mode mode, int run, Path wrk, Path script, RedisServer redis, EtcdServer etcd,
 			List<String> features, Map<String, Integer> options) throws Exception {
 		int[] ports = FreePorts.take(2);
 		String article = "bench-" + run + "-" + mode.name.replaceAll("\\W", "-");
@@ -189,12 +229,12 @@ public final class SamplesScenario {
 					jfr ? logs.resolve("gateway.jfr") : null);
 			String url = "http://127.0.0.1:" + ports[1] + "/articles/" + article;
 			awaitOk(gateway, url, logs);
-			int warmups = warmUp(wrk, url, options, gateway.pid(), comment.pid());
+			int warmups = warmUp(wrk, script, url, options, gateway.pid(), comment.pid());
 			double commentCpu = cpuMillis(comment.pid());
 			double gatewayCpu = cpuMillis(gateway.pid());
 			Map<String, Double> gatewayThreads = threadCpuMillis(gateway.pid());
 			Map<String, Double> commentThreads = threadCpuMillis(comment.pid());
-			Result result = parse(wrk(wrk, url, options, options.get("duration")));
+			Result result = parse(wrk(wrk, script, url, options, options.get("duration")));
 			result.gatewayThreads = perRequest(gatewayThreads, threadCpuMillis(gateway.pid()), result.requests);
 			result.commentThreads = perRequest(commentThreads, threadCpuMillis(comment.pid()), result.requests);
 			// CPU time per request holds still on a shared machine, where requests per second do not
@@ -223,14 +263,14 @@ public final class SamplesScenario {
 	 * A warm-up of fixed seconds gives the slower configuration fewer requests to compile on, so it would measure
 	 * more of its interpreted and C1 code and of the compilation itself: the same rule for every mode is fairer.
 	 */
-	private static int warmUp(Path wrk, String url, Map<String, Integer> options, long gateway, long comment)
+	private static int warmUp(Path wrk, Path script, String url, Map<String, Integer> options, long gateway, long comment)
 			throws Exception {
 		int round = 0;
 		boolean compiling = true;
 		while (compiling && round < options.get("warmup-rounds")) {
 			Map<String, Double> gatewayBefore = threadCpuMillis(gateway);
 			Map<String, Double> commentBefore = threadCpuMillis(comment);
-			wrk(wrk, url, options, options.get("warmup"));
+			wrk(wrk, script, url, options, options.get("warmup"));
 			round++;
 			compiling = compilerShare(gatewayBefore, threadCpuMillis(gateway)) > 0.1
 					|| compilerShare(commentBefore, threadCpuMillis(comment)) > 0.1;
@@ -252,6 +292,26 @@ public final class SamplesScenario {
 	}
 
 	/**
+	 * What an anchor variant keeps of the libraries the starter brings: Boot's own features on the applications
+	 * without the starter, to measure what they cost the anchor. {@code anchor+tracing}: Micrometer Tracing with
+	 * OpenTelemetry and the Zipkin exporter (Boot's auto-configuration, at the probability every mode gets);
+	 * {@code anchor+gateway}: Spring Cloud Gateway on the forwarder's classpath (its web filters run on every
+	 * request, routed or not).
+	 */
+	private static Pattern bootFeature(String mode) {
+		return switch (mode) {
+			case "anchor" -> null;
+			case "anchor+tracing" -> Pattern.compile("(micrometer-tracing|opentelemetry-|zipkin|context-propagation-"
+					+ "|okhttp-|okio-|kotlin-stdlib|annotations-\\d).*");
+			case "anchor+gateway" -> Pattern.compile("(spring-cloud-gateway-|spring-cloud-starter-gateway-"
+					+ "|spring-cloud-starter-\\d|spring-cloud-commons-|spring-cloud-context-|spring-security-crypto-"
+					+ "|bcprov-|reactor-extra-).*");
+			default -> throw new IllegalArgumentException("unknown mode '" + mode + "': anchor, anchor+tracing, "
+					+ "anchor+gateway");
+		};
+	}
+
+	/**
 	 * What a mode other than {@code anchor} and {@code all} switches off or changes, to split the cost by feature
 	 * in the same run.
 	 */
@@ -267,9 +327,13 @@ public final class SamplesScenario {
 			case "without=metadata" -> List.of("--micro.metadata.enabled=false");
 			case "without=deadline" -> List.of("--micro.deadline.enabled=false");
 			case "without=actuator-metrics" -> List.of("--management.metrics.enable.all=false");
-			default -> throw new IllegalArgumentException("unknown mode '" + mode + "': anchor, all, sampling=0.1, "
-					+ "without=tracing, without=ratelimit, store=local, without=breaker, without=logging, "
-					+ "without=metadata, without=deadline, without=actuator-metrics");
+			// Reactor's automatic propagation, which the metadata package switches on, back to Boot's default:
+			// for attribution only, metadata and deadlines then do not reach every operator
+			case "propagation=limited" -> List.of("--spring.reactor.context-propagation=limited");
+			default -> throw new IllegalArgumentException("unknown mode '" + mode + "': anchor, anchor+tracing, "
+					+ "anchor+gateway, all, sampling=0.1, without=tracing, without=ratelimit, store=local, "
+					+ "without=breaker, without=logging, without=metadata, without=deadline, without=actuator-metrics, "
+					+ "propagation=limited");
 		};
 	}
 
@@ -306,9 +370,10 @@ public final class SamplesScenario {
 		return threads;
 	}
 
-	private static String wrk(Path wrk, String url, Map<String, Integer> options, int seconds) throws Exception {
+	private static String wrk(Path wrk, Path script, String url, Map<String, Integer> options, int seconds)
+			throws Exception {
 		Process process = new ProcessBuilder(wrk.toString(), "-t" + options.get("threads"),
-				"-c" + options.get("connections"), "-d" + seconds + "s", "--latency",
+				"-c" + options.get("connections"), "-d" + seconds + "s", "--latency", "-s", script.toString(),
 				// metadata the gateway carries to comment-service
 				"-H", "X-User: bench", url)
 			.redirectErrorStream(true)
@@ -327,7 +392,8 @@ public final class SamplesScenario {
 		result.requestsPerSecond = Double.parseDouble(find(wrk, "Requests/sec:\\s+([\\d.]+)", "0"));
 		result.requests = Long.parseLong(find(wrk, "(\\d+) requests in", "0"));
 		result.p99 = find(wrk, "\\s99%\\s+(\\S+)", "?");
-		result.errors = Long.parseLong(find(wrk, "Non-2xx or 3xx responses: (\\d+)", "0"));
+		result.non2xx = Long.parseLong(find(wrk, "Non-2xx or 3xx responses: (\\d+)", "0"));
+		result.fallbacks = Long.parseLong(find(wrk, "Fallback answers: (\\d+)", "-1"));
 		Matcher socket = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
 			.matcher(wrk);
 		if (socket.find()) {
@@ -442,9 +508,10 @@ public final class SamplesScenario {
 	 * The classpath without the starter and the libraries only it brings: what the application is without the
 	 * starter. Entries are judged by their file name, or their module's for a {@code target/classes} folder.
 	 */
-	static String withoutStarter(String classpath) {
+	static String withoutStarter(String classpath, Pattern kept) {
 		return Arrays.stream(classpath.split(File.pathSeparator))
-			.filter((entry) -> !STARTER_ONLY.matcher(entryName(entry)).matches())
+			.filter((entry) -> !STARTER_ONLY.matcher(entryName(entry)).matches()
+					|| (kept != null && kept.matcher(entryName(entry)).matches()))
 			.collect(Collectors.joining(File.pathSeparator));
 	}
 
@@ -517,6 +584,15 @@ public final class SamplesScenario {
 
 		final List<String> args;
 
+		/**
+		 * Whether every measured answer came from comment-service: none from the breaker's fallback, none
+		 * failed.
+		 */
+		boolean valid() {
+			return this.results.stream().allMatch((result) -> result.fallbacks == 0 && result.non2xx == 0
+					&& result.errors == 0);
+		}
+
 		Mode(String name, String commentClasspath, String commentMain, String gatewayClasspath, String gatewayMain,
 				List<String> args) {
 			this.args = args;
@@ -547,6 +623,12 @@ public final class SamplesScenario {
 
 		Map<String, Double> commentThreads = Map.of();
 
+		/** answers with {@code X-Fallback: true}; -1 when wrk did not count them */
+		long fallbacks;
+
+		long non2xx;
+
+		/** wrk's socket errors: connect, read, write and timeout */
 		long errors;
 
 		double startSeconds;
@@ -557,9 +639,11 @@ public final class SamplesScenario {
 
 		@Override
 		public String toString() {
-			return String.format("%8.0f req/s after %d warm-up rounds, p99 %s, errors %d, CPU per request: gateway %.2f ms, comment-service "
+			return String.format("%8.0f req/s after %d warm-up rounds, p99 %s, fallbacks %d, non-2xx %d, socket "
+					+ "errors %d, CPU per request: gateway %.2f ms, comment-service "
 					+ "%.2f ms; comment-service started in %.2f s, RSS %.0f MB ready, %.0f MB after load",
-					this.requestsPerSecond, this.warmups, this.p99, this.errors, this.gatewayCpuPerRequest,
+					this.requestsPerSecond, this.warmups, this.p99, this.fallbacks, this.non2xx, this.errors,
+					this.gatewayCpuPerRequest,
 					this.commentCpuPerRequest, this.startSeconds, this.rssReadyMb, this.rssLoadedMb)
 					+ "\n    gateway threads, CPU ms per request: " + busiest(this.gatewayThreads)
 					+ "\n    comment-service threads, CPU ms per request: " + busiest(this.commentThreads);
