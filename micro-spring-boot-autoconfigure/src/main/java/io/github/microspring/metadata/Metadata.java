@@ -55,8 +55,7 @@ public final class Metadata {
 	 * there is none.
 	 */
 	public static Metadata current() {
-		ChainContext context = ChainContext.bound();
-		return (context != null) ? context.metadata() : EMPTY;
+		return ChainContext.current().metadata();
 	}
 
 	/**
