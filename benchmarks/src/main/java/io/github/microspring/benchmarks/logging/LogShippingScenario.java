@@ -1,5 +1,6 @@
 package io.github.microspring.benchmarks.logging;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -17,6 +18,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import com.github.danielwegener.logback.kafka.KafkaAppender;
 import com.github.danielwegener.logback.kafka.delivery.AsynchronousDeliveryStrategy;
 import com.github.danielwegener.logback.kafka.keying.NoKeyKeyingStrategy;
@@ -157,7 +159,7 @@ public final class LogShippingScenario {
 				}
 			}
 		}
-		catch (java.io.IOException ex) {
+		catch (IOException ex) {
 			// not Linux: the column stays 0
 		}
 		return 0;
@@ -272,7 +274,7 @@ public final class LogShippingScenario {
 	}
 
 	/** What every asynchronous appender does on the logging thread, and nothing more. */
-	private static final class CaptureOnlyAppender extends ch.qos.logback.core.UnsynchronizedAppenderBase<ILoggingEvent> {
+	private static final class CaptureOnlyAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
 		@Override
 		protected void append(ILoggingEvent event) {
