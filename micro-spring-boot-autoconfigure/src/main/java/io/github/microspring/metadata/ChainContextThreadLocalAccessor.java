@@ -28,14 +28,22 @@ public class ChainContextThreadLocalAccessor implements ThreadLocalAccessor<Chai
 		return ChainContext.bound();
 	}
 
+	/**
+	 * Context propagation sets the value at every restore point of a reactive request and sets the previous one
+	 * back after it; most of the time the thread holds that value already, and reading is cheaper than writing.
+	 */
 	@Override
 	public void setValue(ChainContext value) {
-		ChainContext.set(value);
+		if (ChainContext.bound() != value) {
+			ChainContext.set(value);
+		}
 	}
 
 	@Override
 	public void setValue() {
-		ChainContext.set(null);
+		if (ChainContext.bound() != null) {
+			ChainContext.set(null);
+		}
 	}
 
 }

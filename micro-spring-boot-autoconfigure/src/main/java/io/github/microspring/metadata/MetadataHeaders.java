@@ -1,12 +1,10 @@
 package io.github.microspring.metadata;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 
 import org.springframework.lang.Nullable;
@@ -20,15 +18,17 @@ final class MetadataHeaders {
 	/**
 	 * Secrets and headers that belong to one connection or one host: carried only when named exactly.
 	 */
-	private static final Set<String> GUARDED = caseInsensitive(List.of("Authorization", "Proxy-Authorization",
-			"Cookie", "Set-Cookie", "Host", "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Connection",
-			"TE", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length", "Expect"));
+	private static final String[] GUARDED = { "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "Host",
+			"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding",
+			"Upgrade", "Content-Length", "Expect" };
 
-	private final Set<String> exact;
+	/**
+	 * Names carried exactly. Every header of every request is matched against them: an array compared by length
+	 * first, then ignoring case, costs less than a sorted set's case-insensitive comparisons.
+	 */
+	private final String[] exact;
 
-	private final List<String> prefixes;
-
-	private final boolean exactOnly;
+	private final String[] prefixes;
 
 	private final int maxEntries;
 
@@ -44,15 +44,14 @@ final class MetadataHeaders {
 		for (String pattern : patterns) {
 			String trimmed = pattern.trim();
 			if (trimmed.endsWith("*")) {
-				prefixes.add(trimmed.substring(0, trimmed.length() - 1).toLowerCase(Locale.ROOT));
+				prefixes.add(trimmed.substring(0, trimmed.length() - 1));
 			}
-			else if (!trimmed.isEmpty()) {
+			else if (!trimmed.isEmpty() && exact.stream().noneMatch(trimmed::equalsIgnoreCase)) {
 				exact.add(trimmed);
 			}
 		}
-		this.exact = caseInsensitive(exact);
-		this.prefixes = List.copyOf(prefixes);
-		this.exactOnly = prefixes.isEmpty();
+		this.exact = exact.toArray(String[]::new);
+		this.prefixes = prefixes.toArray(String[]::new);
 		this.maxEntries = maxEntries;
 		this.maxBytes = maxBytes;
 		this.reject = reject;
@@ -65,23 +64,20 @@ final class MetadataHeaders {
 				dropped);
 	}
 
-	boolean isCarried(String name) {
-		if (this.exact.contains(name)) {
+	boolean isCarried(CharSequence name) {
+		if (contains(this.exact, name)) {
 			return true;
 		}
-		if (this.exactOnly) {
-			return false;
-		}
 		for (String prefix : this.prefixes) {
-			if (name.regionMatches(true, 0, prefix, 0, prefix.length())) {
-				return !GUARDED.contains(name);
+			if (startsWithIgnoringCase(name, prefix)) {
+				return !contains(GUARDED, name);
 			}
 		}
 		return false;
 	}
 
 	boolean isEmpty() {
-		return this.exact.isEmpty() && this.prefixes.isEmpty();
+		return this.exact.length == 0 && this.prefixes.length == 0;
 	}
 
 	/**
@@ -101,64 +97,139 @@ final class MetadataHeaders {
 		return read(names, value, false);
 	}
 
+	/**
+	 * As {@link #read}, from name and value pairs, for header stores that hand out both at once without building
+	 * a set of names.
+	 */
 	@Nullable
-	private Metadata read(Iterable<String> names, Function<String, String> value, boolean reject) {
-		Map<String, String> entries = null;
-		long bytes = 0;
-		int over = 0;
-		for (String name : names) {
-			if (!isCarried(name)) {
-				continue;
+	Metadata readPairs(Iterator<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> pairs) {
+		Collected collected = new Collected(this.reject);
+		while (pairs.hasNext()) {
+			Map.Entry<? extends CharSequence, ? extends CharSequence> pair = pairs.next();
+			CharSequence name = pair.getKey();
+			if (isCarried(name) && !collected.add(name, pair.getValue())) {
+				return null;
 			}
-			String text = value.apply(name);
-			if (text == null) {
-				continue;
-			}
-			if (entries == null) {
-				entries = new LinkedHashMap<>();
-			}
-			else if (containsIgnoringCase(entries, name)) {
-				continue;
-			}
-			long size = utf8Length(name) + utf8Length(text);
-			if (entries.size() >= this.maxEntries || bytes + size > this.maxBytes) {
-				if (reject) {
-					return null;
-				}
-				over++;
-				continue;
-			}
-			bytes += size;
-			entries.put(name, text);
 		}
-		for (int i = 0; i < over; i++) {
-			this.dropped.run();
-		}
-		return (entries != null) ? Metadata.ofUnique(entries) : Metadata.empty();
+		return collected.metadata();
 	}
 
-	private static boolean containsIgnoringCase(Map<String, String> entries, String name) {
-		for (String key : entries.keySet()) {
-			if (key.equalsIgnoreCase(name)) {
+	@Nullable
+	private Metadata read(Iterable<String> names, Function<String, String> value, boolean reject) {
+		Collected collected = new Collected(reject);
+		for (String name : names) {
+			if (isCarried(name) && !collected.add(name, value.apply(name))) {
+				return null;
+			}
+		}
+		return collected.metadata();
+	}
+
+	private static boolean contains(String[] names, CharSequence name) {
+		for (String candidate : names) {
+			if (candidate.length() == name.length() && startsWithIgnoringCase(name, candidate)) {
 				return true;
 			}
 		}
 		return false;
 	}
 
-	private static long utf8Length(String text) {
+	/**
+	 * Whether {@code text} starts with {@code prefix} ignoring case, as {@link String#regionMatches} does.
+	 */
+	private static boolean startsWithIgnoringCase(CharSequence text, String prefix) {
+		int length = prefix.length();
+		if (text.length() < length) {
+			return false;
+		}
+		for (int i = 0; i < length; i++) {
+			char a = text.charAt(i);
+			char b = prefix.charAt(i);
+			if (a != b && lower(a) != lower(b)) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static char lower(char c) {
+		if (c < 0x80) {
+			return (c >= 'A' && c <= 'Z') ? (char) (c + ('a' - 'A')) : c;
+		}
+		return Character.toLowerCase(Character.toUpperCase(c));
+	}
+
+	/**
+	 * The carried headers of one message as they are read, within the limits.
+	 */
+	private final class Collected {
+
+		private final boolean reject;
+
+		@Nullable
+		private Map<String, String> entries;
+
+		private long bytes;
+
+		private int over;
+
+		Collected(boolean reject) {
+			this.reject = reject;
+		}
+
+		/**
+		 * Adds a carried header unless one of its name came first or it is over a limit.
+		 * @return {@code false} when it is over a limit and such messages are rejected
+		 */
+		boolean add(CharSequence name, @Nullable CharSequence value) {
+			if (value == null) {
+				return true;
+			}
+			if (this.entries == null) {
+				this.entries = new LinkedHashMap<>();
+			}
+			else if (containsIgnoringCase(this.entries, name)) {
+				return true;
+			}
+			String text = value.toString();
+			long size = utf8Length(name) + utf8Length(text);
+			if (this.entries.size() >= MetadataHeaders.this.maxEntries || this.bytes + size > MetadataHeaders.this.maxBytes) {
+				if (this.reject) {
+					return false;
+				}
+				this.over++;
+				return true;
+			}
+			this.bytes += size;
+			this.entries.put(name.toString(), text);
+			return true;
+		}
+
+		Metadata metadata() {
+			for (int i = 0; i < this.over; i++) {
+				MetadataHeaders.this.dropped.run();
+			}
+			return (this.entries != null) ? Metadata.ofUnique(this.entries) : Metadata.empty();
+		}
+
+		private static boolean containsIgnoringCase(Map<String, String> entries, CharSequence name) {
+			for (String key : entries.keySet()) {
+				if (key.length() == name.length() && startsWithIgnoringCase(name, key)) {
+					return true;
+				}
+			}
+			return false;
+		}
+
+	}
+
+	private static long utf8Length(CharSequence text) {
 		long length = 0;
 		for (int i = 0; i < text.length(); i++) {
 			char c = text.charAt(i);
 			length += (c < 0x80) ? 1 : (c < 0x800) ? 2 : Character.isSurrogate(c) ? 2 : 3;
 		}
 		return length;
-	}
-
-	private static Set<String> caseInsensitive(List<String> names) {
-		Set<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-		set.addAll(names);
-		return set;
 	}
 
 }
