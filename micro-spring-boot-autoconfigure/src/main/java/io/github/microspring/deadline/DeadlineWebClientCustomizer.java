@@ -28,10 +28,10 @@ import org.springframework.web.reactive.function.client.ExchangeFunction;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
- * Deadline and per-try timeout on every WebClient the application builds. Outside the load balancer (first
- * filter) a call is refused once the deadline is spent. Inside it (last filter) each try sends what is left
- * and is cut at the smaller of that and the per-try timeout; a load-balanced call gets the per-try timeout
- * also without a deadline, so a frozen instance costs one bounded wait and a GET moves on to the next one.
+ * Deadline and per-try timeout on every WebClient the application builds, inside the load balancer (last
+ * filter): a try is refused once the deadline is spent, else it sends what is left and is cut at the smaller
+ * of that and the per-try timeout. A load-balanced call gets the per-try timeout also without a deadline, so
+ * a frozen instance costs one bounded wait and a GET moves on to the next one.
  */
 class DeadlineWebClientCustomizer implements OutgoingWebClientCustomizer {
 
@@ -47,9 +47,6 @@ class DeadlineWebClientCustomizer implements OutgoingWebClientCustomizer {
 	@Override
 	public void customize(WebClient.Builder builder) {
 		builder.filters((filters) -> {
-			if (filters.stream().noneMatch(Refusal.class::isInstance)) {
-				filters.add(0, new Refusal());
-			}
 			if (filters.stream().noneMatch(PerTry.class::isInstance)) {
 				filters.add(new PerTry(this.header, Balancers.anyIn(filters) ? this.perTryTimeout : null));
 			}
@@ -66,24 +63,6 @@ class DeadlineWebClientCustomizer implements OutgoingWebClientCustomizer {
 	private static DeadlineExceededException exceeded(String when, ClientRequest request, @Nullable Throwable cause) {
 		return new DeadlineExceededException("Deadline exceeded " + when + " " + request.method() + " " + request.url(),
 				cause);
-	}
-
-	/**
-	 * Refuses a call once the deadline is spent, before the load balancer chooses an instance.
-	 */
-	static final class Refusal implements ExchangeFilterFunction {
-
-		@Override
-		public Mono<ClientResponse> filter(ClientRequest request, ExchangeFunction next) {
-			return Mono.deferContextual((context) -> {
-				Deadline deadline = deadlineOf(context);
-				if (deadline != null && deadline.isExpired()) {
-					return Mono.error(exceeded("before", request, null));
-				}
-				return next.exchange(request);
-			});
-		}
-
 	}
 
 	/**

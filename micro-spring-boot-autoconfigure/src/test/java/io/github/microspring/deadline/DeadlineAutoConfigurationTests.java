@@ -70,7 +70,7 @@ class DeadlineAutoConfigurationTests {
 	}
 
 	@Test
-	void customizingTwiceAddsOneCheckAndOneFilterPair() {
+	void customizingTwiceAddsOneInterceptorAndOneFilter() {
 		this.runner.run((context) -> {
 			RestClient.Builder builder = RestClient.builder();
 			context.getBean(DeadlineRestClientCustomizer.class).customize(builder);
@@ -79,7 +79,8 @@ class DeadlineAutoConfigurationTests {
 			WebClient.Builder web = WebClient.builder();
 			context.getBean(DeadlineWebClientCustomizer.class).customize(web);
 			context.getBean(DeadlineWebClientCustomizer.class).customize(web);
-			web.filters((filters) -> assertThat(filters).hasSize(2));
+			web.filters((filters) -> assertThat(filters).singleElement()
+				.isInstanceOf(DeadlineWebClientCustomizer.PerTry.class));
 		});
 	}
 

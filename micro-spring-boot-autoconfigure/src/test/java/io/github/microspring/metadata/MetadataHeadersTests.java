@@ -70,6 +70,28 @@ class MetadataHeadersTests {
 	}
 
 	@Test
+	void pairsFromNettysStoreKeepTheFirstValueOfANameAndTheSameLimits() {
+		MetadataHeaders headers = headers(List.of("X-User", "X-Meta-*"), 2, 4096, true);
+		List<Map.Entry<CharSequence, CharSequence>> pairs = List.of(Map.entry(new StringBuilder("x-user"), "alice"),
+				Map.entry("Authorization", "secret"), Map.entry("X-USER", "mallory"), Map.entry("X-Meta-Tenant", "acme"),
+				Map.entry("Accept", "*/*"));
+		Metadata metadata = headers.readPairs(pairs.iterator());
+		assertThat(metadata.asMap()).containsExactly(Map.entry("x-user", "alice"), Map.entry("X-Meta-Tenant", "acme"));
+		List<Map.Entry<CharSequence, CharSequence>> tooMany = List.of(Map.entry("X-Meta-A", "1"),
+				Map.entry("X-Meta-B", "2"), Map.entry("X-Meta-C", "3"));
+		assertThat(headers.readPairs(tooMany.iterator())).isNull();
+	}
+
+	@Test
+	void namesOutsideAsciiMatchIgnoringCaseAsBefore() {
+		MetadataHeaders headers = headers(List.of("X-Grüße", "X-Ü-*"), 16, 4096, true);
+		assertThat(headers.isCarried("x-GRÜSSE")).isFalse();
+		assertThat(headers.isCarried("x-grÜße")).isTrue();
+		assertThat(headers.isCarried("x-ü-tenant")).isTrue();
+		assertThat(headers.isCarried("X-Grüßer")).isFalse();
+	}
+
+	@Test
 	void metadataIsImmutableAndScoped() {
 		Map<String, String> entries = new LinkedHashMap<>();
 		entries.put("X-User", "alice");

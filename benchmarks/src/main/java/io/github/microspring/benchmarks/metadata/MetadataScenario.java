@@ -80,12 +80,16 @@ public final class MetadataScenario {
 			if (options.containsKey("only")) {
 				Chain chain = options.get("only").equals("off") ? off : on;
 				long until = System.nanoTime() + warmup.toNanos();
-				int count = 0;
+				List<Double> throughput = new ArrayList<>();
 				while (System.nanoTime() < until) {
-					chain.round(load, requests, concurrency);
-					count++;
+					throughput.add(chain.round(load, requests, concurrency)[0]);
 				}
-				System.out.printf("drove only the %s chain: %d rounds of %d requests%n", chain.name(), count, requests);
+				double[] second = throughput.subList(throughput.size() / 2, throughput.size())
+					.stream()
+					.mapToDouble(Double::doubleValue)
+					.toArray();
+				System.out.printf("drove only the %s chain: %d rounds of %d requests; the second half's median %.0f req/s%n",
+						chain.name(), throughput.size(), requests, median(second));
 				return;
 			}
 			int warmupRounds = warmUp(on, off, load, requests, concurrency, warmup);
