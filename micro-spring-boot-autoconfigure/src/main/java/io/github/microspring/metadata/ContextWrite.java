@@ -1,10 +1,12 @@
 package io.github.microspring.metadata;
 
+import java.lang.reflect.Field;
 import java.util.function.UnaryOperator;
 
 import io.micrometer.context.ThreadLocalAccessor;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoOperator;
 import reactor.util.context.Context;
@@ -35,6 +37,26 @@ public final class ContextWrite {
 		return new Write<>(source, key, update, accessor);
 	}
 
+	/**
+	 * Reactor's mark of its own operators, which it does not wrap in a subscriber that restores every registered
+	 * thread-local on every signal; {@code null} where Reactor does not let it be read.
+	 */
+	@Nullable
+	private static final Scannable.Attr<?> INTERNAL = internalProducer();
+
+	@Nullable
+	private static Scannable.Attr<?> internalProducer() {
+		try {
+			Field field = Class.forName("reactor.core.publisher.InternalProducerAttr", false, Mono.class.getClassLoader())
+				.getDeclaredField("INSTANCE");
+			field.setAccessible(true);
+			return (Scannable.Attr<?>) field.get(null);
+		}
+		catch (ReflectiveOperationException | RuntimeException | LinkageError ex) {
+			return null;
+		}
+	}
+
 	private static final class Write<T, V> extends MonoOperator<T, T> {
 
 		private final Object key;
@@ -48,6 +70,22 @@ public final class ContextWrite {
 			this.key = key;
 			this.update = update;
 			this.accessor = accessor;
+		}
+
+		/**
+		 * Marked as one of Reactor's own operators: with automatic context propagation Reactor would otherwise
+		 * wrap each subscriber of this operator in one that sets and restores every registered thread-local on
+		 * every signal, which {@link Bound} makes needless. Signals reach {@link Bound} from Reactor's operators
+		 * with the thread-locals of the context upstream, which differs from the one downstream only in the
+		 * value {@link Bound} binds.
+		 */
+		@Override
+		@Nullable
+		public Object scanUnsafe(Attr key) {
+			if (key == INTERNAL) {
+				return true;
+			}
+			return super.scanUnsafe(key);
 		}
 
 		@Override

@@ -1,6 +1,11 @@
 package io.github.microspring.benchmarks.metadata;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,30 +16,45 @@ import java.util.Map;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import io.github.microspring.metadata.ChainContext;
+import io.github.microspring.metadata.ChainContextThreadLocalAccessor;
+import io.github.microspring.metadata.ContextWrite;
+import io.github.microspring.metadata.Metadata;
+import io.github.microspring.test.ServerProcesses;
 import io.github.microspring.test.etcd.EtcdServer;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.boot.web.reactive.filter.OrderedWebFilter;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
+import org.springframework.lang.Nullable;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
 
 /**
  * Throughput and allocation of a three-hop chain (A → B → C, WebFlux, @LoadBalanced WebClient, real etcd, all
  * in this JVM on loopback) with metadata and deadlines on, against the same application with both switched off
  * ({@code micro.metadata.enabled=false}, {@code micro.deadline.enabled=false}), in the same run. Both chains
  * get the same requests with the same headers under the same bounded concurrency. Reactor's automatic context
- * propagation is a JVM-wide hook, on for both chains once the first starts: its own cost is not in the
- * difference.
+ * propagation, which the starter switches on with either feature, is a JVM-wide hook, on for both chains once the
+ * first starts: its own cost is not in the difference. With {@code separate=true} each chain runs in a JVM of its
+ * own, the "off" one with Boot's default {@code limited} propagation as an application without the features would
+ * run, so that the difference includes what automatic propagation costs every request; the figures are then the
+ * CPU of each chain's JVM, and allocation is not counted.
  * <p>
  * Steady state: both chains are first driven in alternation for {@code warmup} seconds, and longer (up to three
  * times as long) while either chain's throughput still climbs by more than 3 % from one group of four rounds to
@@ -49,7 +69,9 @@ import org.springframework.web.reactive.function.client.WebClient;
  * <p>
  * Arguments: {@code requests=N} per round (1000), {@code concurrency=N} (16), {@code rounds=N} pairs (15),
  * {@code warmup=seconds} (60), {@code on=metadata,deadline} (the default; {@code metadata} or {@code deadline}
- * alone) names what the first chain has on. {@code only=on} or {@code only=off} drives that chain alone for
+ * alone) names what the first chain has on; {@code on=key} has both off in the first chain too, which instead puts
+ * one constant {@link ChainContext} into the Reactor context of each request, the floor of any propagation through
+ * context-propagation. {@code only=on} or {@code only=off} drives that chain alone for
  * {@code warmup} seconds and measures nothing, for a profiler attached to the run.
  */
 public final class MetadataScenario {
@@ -72,10 +94,13 @@ public final class MetadataScenario {
 		int rounds = Integer.parseInt(options.get("rounds"));
 		Duration warmup = Duration.ofSeconds(Long.parseLong(options.get("warmup")));
 		List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+		List<Process> processes = new ArrayList<>();
 		try (EtcdServer etcd = EtcdServer.start()) {
 			String features = options.get("on");
-			Chain on = Chain.start("on", features.contains("metadata"), features.contains("deadline"), etcd, contexts);
-			Chain off = Chain.start("off", false, false, etcd, contexts);
+			boolean separate = Boolean.parseBoolean(options.getOrDefault("separate", "false"));
+			Chain on = separate ? Chain.fork("on", features, etcd, processes)
+					: Chain.start("on", features, etcd, contexts);
+			Chain off = separate ? Chain.fork("off", "", etcd, processes) : Chain.start("off", "", etcd, contexts);
 			WebClient load = WebClient.create();
 			if (options.containsKey("only")) {
 				Chain chain = options.get("only").equals("off") ? off : on;
@@ -123,8 +148,10 @@ public final class MetadataScenario {
 				offCpu[i] = offRound[2];
 				cpuRatios[i] = offRound[2] / onRound[2];
 			}
-			System.out.printf("warm-up: %d rounds per chain; measured: %d pairs x %d requests, concurrency %d, on: %s%n",
-					warmupRounds, rounds, requests, concurrency, features);
+			System.out.printf("warm-up: %d rounds per chain; measured: %d pairs x %d requests, concurrency %d, on: %s, %s%n",
+					warmupRounds, rounds, requests, concurrency, features,
+					separate ? "each chain in a JVM of its own (its CPU only, allocation not counted)"
+							: "both chains in this JVM (CPU and allocation of all its threads)");
 			System.out.printf("feature on:  %.0f req/s (rounds %s), %.0f bytes allocated per request%n",
 					median(onThroughput), rounded(onThroughput), median(onBytes));
 			System.out.printf("feature off: %.0f req/s (rounds %s), %.0f bytes allocated per request%n",
@@ -137,7 +164,33 @@ public final class MetadataScenario {
 		}
 		finally {
 			contexts.forEach(ConfigurableApplicationContext::close);
+			processes.forEach((process) -> ServerProcesses.stop(process, 10_000));
 		}
+	}
+
+	/**
+	 * One chain in a JVM of its own, for {@code separate=true}. Arguments: etcd endpoint, chain name, features.
+	 * Prints {@code READY <port>} and runs until its standard input closes or it is stopped.
+	 */
+	public static final class ChainProcess {
+
+		private ChainProcess() {
+		}
+
+		public static void main(String[] args) throws Exception {
+			List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+			try {
+				Chain chain = Chain.start(args[1], (args.length > 2) ? args[2] : "", args[0], contexts);
+				System.out.println("READY " + chain.port());
+				while (System.in.read() != -1) {
+					// until the scenario closes our input or stops us
+				}
+			}
+			finally {
+				contexts.forEach(ConfigurableApplicationContext::close);
+			}
+		}
+
 	}
 
 	/**
@@ -239,15 +292,24 @@ public final class MetadataScenario {
 		return total;
 	}
 
-	private record Chain(String name, int port) {
+	/**
+	 * @param process the JVM of the chain when it is not this one
+	 */
+	private record Chain(String name, int port, @Nullable ProcessHandle process) {
 
-		static Chain start(String name, boolean metadata, boolean deadline, EtcdServer etcd,
-				List<ConfigurableApplicationContext> contexts) {
-			ConfigurableApplicationContext c = hop(name, "c", "", metadata, deadline, etcd);
+		static Chain start(String name, String features, EtcdServer etcd, List<ConfigurableApplicationContext> contexts) {
+			return start(name, features, etcd.endpoint(), contexts);
+		}
+
+		static Chain start(String name, String features, String etcd, List<ConfigurableApplicationContext> contexts) {
+			boolean metadata = features.contains("metadata");
+			boolean deadline = features.contains("deadline");
+			boolean key = features.equals("key");
+			ConfigurableApplicationContext c = hop(name, "c", "", metadata, deadline, key, etcd);
 			contexts.add(c);
-			ConfigurableApplicationContext b = hop(name, "b", "c", metadata, deadline, etcd);
+			ConfigurableApplicationContext b = hop(name, "b", "c", metadata, deadline, key, etcd);
 			contexts.add(b);
-			ConfigurableApplicationContext a = hop(name, "a", "b", metadata, deadline, etcd);
+			ConfigurableApplicationContext a = hop(name, "a", "b", metadata, deadline, key, etcd);
 			contexts.add(a);
 			DiscoveryClient discovery = a.getBean(DiscoveryClient.class);
 			long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -255,26 +317,53 @@ public final class MetadataScenario {
 					|| b.getBean(DiscoveryClient.class).getInstances(name + "-c").isEmpty()) && System.nanoTime() < until) {
 				Thread.onSpinWait();
 			}
-			return new Chain(name, ((WebServerApplicationContext) a).getWebServer().getPort());
+			return new Chain(name, ((WebServerApplicationContext) a).getWebServer().getPort(), null);
+		}
+
+		static Chain fork(String name, String features, EtcdServer etcd, List<Process> processes) throws IOException {
+			Process process = ServerProcesses.track(new ProcessBuilder(
+					Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-cp",
+					System.getProperty("java.class.path"), ChainProcess.class.getName(), etcd.endpoint(), name,
+					features)
+				.redirectErrorStream(true)
+				.start());
+			processes.add(process);
+			BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+			String line;
+			while ((line = out.readLine()) != null && !line.startsWith("READY ")) {
+				// Boot's warnings, if any
+			}
+			if (line == null) {
+				throw new IllegalStateException("The " + name + " chain's JVM exited before it was ready");
+			}
+			Thread drain = new Thread(() -> out.lines().forEach((ignored) -> {
+			}), name + "-output");
+			drain.setDaemon(true);
+			drain.start();
+			return new Chain(name, Integer.parseInt(line.substring("READY ".length()).trim()), process.toHandle());
 		}
 
 		private static ConfigurableApplicationContext hop(String chain, String hop, String next, boolean metadata,
-				boolean deadline, EtcdServer etcd) {
+				boolean deadline, boolean key, String etcd) {
 			return new SpringApplicationBuilder(Hop.class).web(WebApplicationType.REACTIVE)
 				.properties("spring.application.name=" + chain + "-" + hop, "server.port=0",
 						"server.address=127.0.0.1", "spring.main.banner-mode=off", "logging.level.root=warn",
-						"micro.etcd.endpoints=" + etcd.endpoint(), "hop.next=" + (next.isEmpty() ? "" : chain + "-" + next),
+						"micro.etcd.endpoints=" + etcd, "hop.next=" + (next.isEmpty() ? "" : chain + "-" + next),
 						"micro.metadata.enabled=" + metadata, "micro.deadline.enabled=" + deadline,
-						"micro.metadata.headers=X-User,X-Meta-*")
+						"micro.metadata.headers=X-User,X-Meta-*", "hop.key=" + key,
+						// what the starter sets while either feature is on
+						"spring.reactor.context-propagation=" + ((metadata || deadline || key) ? "auto" : "limited"))
 				.run();
 		}
 
 		/**
-		 * @return requests per second, bytes allocated and CPU nanoseconds (all threads of this JVM) per request
+		 * @return requests per second, bytes allocated and CPU nanoseconds per request: of all threads of this
+		 * JVM, or of the chain's own JVM (its allocation is not counted: NaN)
 		 */
 		double[] round(WebClient load, int requests, int concurrency) {
-			Map<Long, Long> allocatedBefore = allocatedBytes();
-			Map<Long, Long> cpuBefore = cpuTimes();
+			Map<Long, Long> allocatedBefore = (this.process == null) ? allocatedBytes() : Map.of();
+			Map<Long, Long> cpuBefore = (this.process == null) ? cpuTimes() : Map.of();
+			long processCpuBefore = (this.process != null) ? processCpu(this.process) : 0;
 			long started = System.nanoTime();
 			Long failed = Flux.range(0, requests)
 				.flatMap((i) -> load.get()
@@ -289,12 +378,16 @@ public final class MetadataScenario {
 				.reduce(0L, Long::sum)
 				.block(Duration.ofMinutes(5));
 			double seconds = (System.nanoTime() - started) / 1e9;
-			long allocated = allocatedSince(allocatedBefore);
-			long cpu = cpuSince(cpuBefore);
+			double allocated = (this.process == null) ? allocatedSince(allocatedBefore) : Double.NaN;
+			long cpu = (this.process == null) ? cpuSince(cpuBefore) : processCpu(this.process) - processCpuBefore;
 			if (failed != null && failed > 0) {
 				System.out.printf("%s: %d of %d requests failed%n", this.name, failed, requests);
 			}
-			return new double[] { requests / seconds, (double) allocated / requests, (double) cpu / requests };
+			return new double[] { requests / seconds, allocated / requests, (double) cpu / requests };
+		}
+
+		private static long processCpu(ProcessHandle process) {
+			return process.info().totalCpuDuration().orElse(Duration.ZERO).toNanos();
 		}
 
 	}
@@ -312,6 +405,32 @@ public final class MetadataScenario {
 		@LoadBalanced
 		WebClient.Builder loadBalancedWebClientBuilder() {
 			return WebClient.builder();
+		}
+
+		/**
+		 * With {@code on=key}: what any propagation through context-propagation costs before it does anything, one
+		 * constant value put into the Reactor context of each request, as the starter's filters put theirs, and
+		 * restored on every thread the request's operators run on; nothing read from or written to headers.
+		 */
+		@Bean
+		@ConditionalOnBooleanProperty("hop.key")
+		WebFilter constantChainContext() {
+			ChainContext constant = ChainContext.of(Metadata.of(Map.of("X-User", "alice")), null);
+			ChainContextThreadLocalAccessor accessor = new ChainContextThreadLocalAccessor();
+			return new OrderedWebFilter() {
+
+				@Override
+				public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+					return ContextWrite.write(chain.filter(exchange), ChainContextThreadLocalAccessor.KEY,
+							(outer) -> constant, accessor);
+				}
+
+				@Override
+				public int getOrder() {
+					return Ordered.HIGHEST_PRECEDENCE + 10;
+				}
+
+			};
 		}
 
 		@RestController
