@@ -54,7 +54,8 @@ import org.springframework.web.server.WebFilterChain;
  * first starts: its own cost is not in the difference. With {@code separate=true} each chain runs in a JVM of its
  * own, the "off" one with Boot's default {@code limited} propagation as an application without the features would
  * run, so that the difference includes what automatic propagation costs every request; the figures are then the
- * CPU of each chain's JVM, and allocation is not counted.
+ * CPU of each chain's JVM, and allocation is not counted. {@code on=metadata,deadline,limited} keeps Boot's
+ * default {@code limited} propagation in the "on" chain too, as an application that sets it does.
  * <p>
  * Steady state: both chains are first driven in alternation for {@code warmup} seconds, and longer (up to three
  * times as long) while either chain's throughput still climbs by more than 3 % from one group of four rounds to
@@ -305,11 +306,12 @@ public final class MetadataScenario {
 			boolean metadata = features.contains("metadata");
 			boolean deadline = features.contains("deadline");
 			boolean key = features.equals("key");
-			ConfigurableApplicationContext c = hop(name, "c", "", metadata, deadline, key, etcd);
+			boolean limited = features.contains("limited");
+			ConfigurableApplicationContext c = hop(name, "c", "", metadata, deadline, key, limited, etcd);
 			contexts.add(c);
-			ConfigurableApplicationContext b = hop(name, "b", "c", metadata, deadline, key, etcd);
+			ConfigurableApplicationContext b = hop(name, "b", "c", metadata, deadline, key, limited, etcd);
 			contexts.add(b);
-			ConfigurableApplicationContext a = hop(name, "a", "b", metadata, deadline, key, etcd);
+			ConfigurableApplicationContext a = hop(name, "a", "b", metadata, deadline, key, limited, etcd);
 			contexts.add(a);
 			DiscoveryClient discovery = a.getBean(DiscoveryClient.class);
 			long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -336,23 +338,32 @@ public final class MetadataScenario {
 			if (line == null) {
 				throw new IllegalStateException("The " + name + " chain's JVM exited before it was ready");
 			}
-			Thread drain = new Thread(() -> out.lines().forEach((ignored) -> {
-			}), name + "-output");
+			Thread drain = new Thread(() -> {
+				try {
+					while (out.readLine() != null) {
+						// keeps the pipe from filling up
+					}
+				}
+				catch (IOException ex) {
+					// the process was stopped
+				}
+			}, name + "-output");
 			drain.setDaemon(true);
 			drain.start();
 			return new Chain(name, Integer.parseInt(line.substring("READY ".length()).trim()), process.toHandle());
 		}
 
 		private static ConfigurableApplicationContext hop(String chain, String hop, String next, boolean metadata,
-				boolean deadline, boolean key, String etcd) {
+				boolean deadline, boolean key, boolean limited, String etcd) {
+			// what the starter sets while either feature is on, unless the application sets limited itself
+			String propagation = ((metadata || deadline || key) && !limited) ? "auto" : "limited";
 			return new SpringApplicationBuilder(Hop.class).web(WebApplicationType.REACTIVE)
 				.properties("spring.application.name=" + chain + "-" + hop, "server.port=0",
 						"server.address=127.0.0.1", "spring.main.banner-mode=off", "logging.level.root=warn",
 						"micro.etcd.endpoints=" + etcd, "hop.next=" + (next.isEmpty() ? "" : chain + "-" + next),
 						"micro.metadata.enabled=" + metadata, "micro.deadline.enabled=" + deadline,
 						"micro.metadata.headers=X-User,X-Meta-*", "hop.key=" + key,
-						// what the starter sets while either feature is on
-						"spring.reactor.context-propagation=" + ((metadata || deadline || key) ? "auto" : "limited"))
+						"spring.reactor.context-propagation=" + propagation)
 				.run();
 		}
 
