@@ -1,9 +1,9 @@
 package io.github.microspring.deadline;
 
 import java.time.Duration;
-import java.util.concurrent.TimeoutException;
-
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.reactivestreams.Subscription;
@@ -196,11 +196,7 @@ class DeadlineWebClientCustomizer implements OutgoingWebClientCustomizer {
 				this.upstream = subscription;
 				this.actual.onSubscribe(this);
 				if (this.state == WAITING) {
-					Disposable timer = Schedulers.parallel().schedule(this, this.timeout.toNanos(), TimeUnit.NANOSECONDS);
-					this.timer = timer;
-					if (this.state != WAITING) {
-						timer.dispose();
-					}
+					startTimer();
 				}
 			}
 		}
@@ -227,6 +223,25 @@ class DeadlineWebClientCustomizer implements OutgoingWebClientCustomizer {
 		public void onComplete() {
 			if (passes()) {
 				this.actual.onComplete();
+			}
+		}
+
+		private void startTimer() {
+			Disposable timer;
+			try {
+				timer = Schedulers.parallel().schedule(this, this.timeout.toNanos(), TimeUnit.NANOSECONDS);
+			}
+			catch (RejectedExecutionException ex) {
+				// the scheduler is shut down: the application is stopping
+				if (STATE.compareAndSet(this, WAITING, CUT)) {
+					this.upstream.cancel();
+					this.actual.onError(Operators.onRejectedExecution(ex, currentContext()));
+				}
+				return;
+			}
+			this.timer = timer;
+			if (this.state != WAITING) {
+				timer.dispose();
 			}
 		}
 
