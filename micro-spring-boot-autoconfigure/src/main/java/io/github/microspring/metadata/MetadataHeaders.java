@@ -127,11 +127,18 @@ final class MetadataHeaders {
 
 	private static boolean contains(String[] names, CharSequence name) {
 		for (String candidate : names) {
-			if (candidate.length() == name.length() && startsWithIgnoringCase(name, candidate)) {
+			if (sameName(name, candidate)) {
 				return true;
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * Whether two header names are the same, ignoring case.
+	 */
+	private static boolean sameName(CharSequence name, String other) {
+		return name.length() == other.length() && startsWithIgnoringCase(name, other);
 	}
 
 	/**
@@ -214,7 +221,7 @@ final class MetadataHeaders {
 
 		private static boolean containsIgnoringCase(Map<String, String> entries, CharSequence name) {
 			for (String key : entries.keySet()) {
-				if (key.length() == name.length() && startsWithIgnoringCase(name, key)) {
+				if (sameName(name, key)) {
 					return true;
 				}
 			}
