@@ -36,16 +36,22 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.client.RestTemplateBuilder;
+import org.springframework.boot.web.embedded.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.web.reactive.filter.OrderedWebFilter;
 import org.springframework.cloud.client.discovery.DiscoveryClient;
 import org.springframework.cloud.client.loadbalancer.LoadBalanced;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.core.task.AsyncTaskExecutor;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.http.ResponseEntity;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -61,6 +67,8 @@ import org.springframework.web.client.RestTemplate;
 import org.springframework.web.client.support.RestClientAdapter;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.service.annotation.GetExchange;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilterChain;
 import org.springframework.web.service.invoker.HttpServiceProxyFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -148,6 +156,23 @@ class MetadataPropagationIntegrationTests {
 		assertThat(answer).containsEntry("c.user", "carol")
 			.containsEntry("c.authorization", null)
 			.containsEntry("c.cookie", null);
+	}
+
+	/**
+	 * The WebFlux filter reads Reactor Netty's own headers only for the request as the server made it: one that
+	 * an earlier filter changed is read with its changes.
+	 */
+	@Test
+	void aReactiveRequestChangedByAnEarlierFilterIsReadWithItsChanges() throws Exception {
+		HttpResponse<String> response = http.send(HttpRequest
+			.newBuilder(URI.create("http://127.0.0.1:" + RunningApplication.port(b) + "/relay"))
+			.header("X-Set-User", "dave")
+			.timeout(Duration.ofSeconds(20))
+			.build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		Map<String, Object> answer = json.readValue(response.body(), new TypeReference<Map<String, Object>>() {
+		});
+		assertThat(answer).containsEntry("c.user", "dave").containsEntry("b.netty", "dave");
 	}
 
 	@ParameterizedTest
@@ -254,6 +279,52 @@ class MetadataPropagationIntegrationTests {
 		@LoadBalanced
 		WebClient.Builder loadBalancedWebClientBuilder() {
 			return WebClient.builder();
+		}
+
+		/**
+		 * Reactor Netty, as most WebFlux applications run (with Tomcat on the test classpath Boot would pick it):
+		 * the starter reads request headers from Netty's own store there.
+		 */
+		@Bean
+		NettyReactiveWebServerFactory nettyServer() {
+			return new NettyReactiveWebServerFactory();
+		}
+
+		/**
+		 * Runs before the starter's filter and decorates the request with {@code X-User} from
+		 * {@code X-Set-User}, which the connection's own headers do not hold, as a gateway's or an application's
+		 * own filter may.
+		 */
+		@Bean
+		OrderedWebFilter setUser() {
+			return new OrderedWebFilter() {
+
+				@Override
+				public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+					String user = exchange.getRequest().getHeaders().getFirst("X-Set-User");
+					if (user == null) {
+						return chain.filter(exchange);
+					}
+					HttpHeaders changed = new HttpHeaders();
+					changed.addAll(exchange.getRequest().getHeaders());
+					changed.set("X-User", user);
+					ServerHttpRequest decorated = new ServerHttpRequestDecorator(exchange.getRequest()) {
+
+						@Override
+						public HttpHeaders getHeaders() {
+							return changed;
+						}
+
+					};
+					return chain.filter(exchange.mutate().request(decorated).build());
+				}
+
+				@Override
+				public int getOrder() {
+					return Ordered.HIGHEST_PRECEDENCE;
+				}
+
+			};
 		}
 
 		@RestController
