@@ -1,5 +1,6 @@
 package io.github.microspring.tracing;
 
+import io.micrometer.context.ContextRegistry;
 import io.micrometer.observation.ObservationRegistry;
 
 import io.github.microspring.client.OutgoingClientsAutoConfiguration;
@@ -8,6 +9,7 @@ import io.github.microspring.client.OutgoingRestTemplateCustomizer;
 import io.github.microspring.client.OutgoingWebClientCustomizer;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -21,7 +23,8 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * What Boot's Micrometer Tracing does not already do: observe (hence trace) the HTTP clients the application
- * builds itself, and the Kafka templates and listener containers it declares itself.
+ * builds itself, and the Kafka templates and listener containers it declares itself; and keep the observation's
+ * scope where context propagation would reopen it ({@link CurrentObservationAccessor}).
  */
 @AutoConfiguration(before = OutgoingClientsAutoConfiguration.class)
 @ConditionalOnClass(ObservationRegistry.class)
@@ -54,6 +57,18 @@ public class MicroTracingAutoConfiguration {
 		@ConditionalOnMissingBean(name = "microObservedWebClients")
 		OutgoingWebClientCustomizer microObservedWebClients(ObjectProvider<ObservationRegistry> registry) {
 			return new ObservedClients.WebClients(registry);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(ContextRegistry.class)
+	@ConditionalOnBooleanProperty(name = "micro.tracing.reuse-observation-scope", matchIfMissing = true)
+	static class ObservationScopes {
+
+		@Bean
+		static SmartInitializingSingleton microObservationScopeReuse() {
+			return () -> CurrentObservationAccessor.install(ContextRegistry.getInstance());
 		}
 
 	}

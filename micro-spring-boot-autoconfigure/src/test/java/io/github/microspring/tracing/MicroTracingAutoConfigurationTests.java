@@ -2,7 +2,9 @@ package io.github.microspring.tracing;
 
 import java.util.Map;
 
+import io.micrometer.context.ContextRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import org.junit.jupiter.api.Test;
 
 import io.github.microspring.client.OutgoingClientsAutoConfiguration;
@@ -52,6 +54,22 @@ class MicroTracingAutoConfigurationTests {
 			new ObservedClients.RestClients(context.getBeanProvider(ObservationRegistry.class)).customize(builder);
 			assertThat(registryOf(builder)).isSameAs(other);
 		});
+	}
+
+	@Test
+	void contextPropagationKeepsTheCurrentObservationsScope() {
+		this.runner.run((context) -> {
+			assertThat(context).hasBean("microObservationScopeReuse");
+			assertThat(ContextRegistry.getInstance().getThreadLocalAccessors())
+				.anySatisfy((accessor) -> assertThat(accessor).isInstanceOf(CurrentObservationAccessor.class))
+				.noneSatisfy((accessor) -> assertThat(accessor).isInstanceOf(ObservationThreadLocalAccessor.class));
+		});
+	}
+
+	@Test
+	void micrometersAccessorStaysWhenAsked() {
+		this.runner.withPropertyValues("micro.tracing.reuse-observation-scope=false")
+			.run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean("microObservationScopeReuse"));
 	}
 
 	@Test

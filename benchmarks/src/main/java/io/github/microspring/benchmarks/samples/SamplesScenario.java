@@ -39,7 +39,7 @@ import io.github.microspring.test.zipkin.ZipkinServer;
  * ({@code target/classes} and {@code target/classpath.txt}, see benchmarks/README.md); the anchors run on the
  * samples' classpaths with the starter's jars, Spring Cloud's and jetcd's taken out. Runs alternate between
  * the two, with a warm-up before each measurement; the medians are printed.
- * Arguments: {@code modes=anchor,all runs=3 warmup=10 warmup-rounds=6 duration=20 connections=16 threads=2 jfr=0};
+ * Arguments: {@code modes=anchor,all runs=3 warmup=10 warmup-rounds=30 duration=20 connections=16 threads=2 jfr=0};
  * the anchor's variants are listed in {@link #bootFeature}, the starter's modes in {@link #featuresOff}. A mode
  * whose measured answers include fallbacks ({@code X-Fallback: true}), non-2xx answers or socket errors is marked
  * not valid.
@@ -93,7 +93,7 @@ public final class SamplesScenario {
 		}
 		Map<String, Integer> options = options(numbers.toArray(String[]::new),
 				Map.of("runs", 3, "warmup", 10, "duration", 20, "connections", 16, "threads", 2, "jfr", 0,
-						"warmup-rounds", 6));
+						"warmup-rounds", 30));
 		Path root = projectRoot();
 		Path wrk = ServerBinaries.require("wrk", "wrk");
 		Path script = Files.createTempFile("count-fallbacks-", ".lua");
@@ -330,10 +330,12 @@ public final class SamplesScenario {
 			// Reactor's automatic propagation, which the metadata package switches on, back to Boot's default:
 			// for attribution only, metadata and deadlines then do not reach every operator
 			case "propagation=limited" -> List.of("--spring.reactor.context-propagation=limited");
+			// Micrometer's own accessor, which opens the observation's scope again at every restore point
+			case "observation-scopes=reopened" -> List.of("--micro.tracing.reuse-observation-scope=false");
 			default -> throw new IllegalArgumentException("unknown mode '" + mode + "': anchor, anchor+tracing, "
 					+ "anchor+gateway, all, sampling=0.1, without=tracing, without=ratelimit, store=local, "
 					+ "without=breaker, without=logging, without=metadata, without=deadline, without=actuator-metrics, "
-					+ "propagation=limited");
+					+ "propagation=limited, observation-scopes=reopened");
 		};
 	}
 
