@@ -146,7 +146,8 @@ cluster_id=$(python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid
 kafka_pid=$!
 pids+=($!)
 java "${small_jvm[@]}" -jar "$zipkin_jar" "--armeria.ports[0].port=$zipkin_port" "--armeria.ports[0].ip=127.0.0.1" \
-	"--armeria.ports[0].protocols[0]=http" --zipkin.storage.type=mem --logging.level.root=WARN >"$work/zipkin.log" 2>&1 &
+	"--armeria.ports[0].protocols[0]=http" --zipkin.storage.type=mem --zipkin.storage.mem.max-spans=20000 \
+	--logging.level.root=WARN >"$work/zipkin.log" 2>&1 &
 pids+=($!)
 wait_for etcd 20 curl -sf "$etcd_url/health"
 wait_for redis 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$redis_port"

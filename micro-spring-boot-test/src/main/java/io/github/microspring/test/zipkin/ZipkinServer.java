@@ -40,6 +40,11 @@ public final class ZipkinServer extends ServerProcess {
 
 	private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
+	/**
+	 * Most spans the in-memory store keeps (the oldest go first): room for minutes of a load test in 192 MB.
+	 */
+	static final int MAX_SPANS = 20_000;
+
 	private static final Pattern STRING = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"");
 
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -176,7 +181,10 @@ public final class ZipkinServer extends ServerProcess {
 		List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xms32m",
 				"-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-jar",
 				this.jar.toString(), "--armeria.ports[0].port=" + this.port, "--armeria.ports[0].ip=127.0.0.1",
-				"--armeria.ports[0].protocols[0]=http", "--zipkin.storage.type=mem", "--logging.level.root=WARN");
+				"--armeria.ports[0].protocols[0]=http", "--zipkin.storage.type=mem",
+				// Zipkin keeps 500,000 spans by default, which a 192 MB heap cannot hold: under load it would
+				// collect garbage without end and take the CPU the measured applications need
+				"--zipkin.storage.mem.max-spans=" + MAX_SPANS, "--logging.level.root=WARN");
 		try {
 			track(new ProcessBuilder(command).redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()))
