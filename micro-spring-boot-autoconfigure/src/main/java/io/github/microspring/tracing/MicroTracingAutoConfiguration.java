@@ -1,6 +1,5 @@
 package io.github.microspring.tracing;
 
-import io.micrometer.context.ContextRegistry;
 import io.micrometer.observation.ObservationRegistry;
 
 import io.github.microspring.client.OutgoingClientsAutoConfiguration;
@@ -9,7 +8,6 @@ import io.github.microspring.client.OutgoingRestTemplateCustomizer;
 import io.github.microspring.client.OutgoingWebClientCustomizer;
 
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -23,8 +21,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * What Boot's Micrometer Tracing does not already do: observe (hence trace) the HTTP clients the application
- * builds itself, and the Kafka templates and listener containers it declares itself; and keep the observation's
- * scope where context propagation would reopen it ({@link CurrentObservationAccessor}).
+ * builds itself, and the Kafka templates and listener containers it declares itself.
  */
 @AutoConfiguration(before = OutgoingClientsAutoConfiguration.class)
 @ConditionalOnClass(ObservationRegistry.class)
@@ -57,18 +54,6 @@ public class MicroTracingAutoConfiguration {
 		@ConditionalOnMissingBean(name = "microObservedWebClients")
 		OutgoingWebClientCustomizer microObservedWebClients(ObjectProvider<ObservationRegistry> registry) {
 			return new ObservedClients.WebClients(registry);
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(ContextRegistry.class)
-	@ConditionalOnBooleanProperty(name = "micro.tracing.reuse-observation-scope", matchIfMissing = true)
-	static class ObservationScopes {
-
-		@Bean
-		static SmartInitializingSingleton microObservationScopeReuse() {
-			return () -> CurrentObservationAccessor.install(ContextRegistry.getInstance());
 		}
 
 	}

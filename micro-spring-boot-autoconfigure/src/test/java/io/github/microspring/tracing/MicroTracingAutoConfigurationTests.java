@@ -29,7 +29,8 @@ class MicroTracingAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(
-				AutoConfigurations.of(MicroTracingAutoConfiguration.class, OutgoingClientsAutoConfiguration.class))
+				AutoConfigurations.of(MicroTracingAutoConfiguration.class, ObservationScopeAutoConfiguration.class,
+					OutgoingClientsAutoConfiguration.class))
 		.withBean(ObservationRegistry.class, ObservationRegistry::create)
 		.withUserConfiguration(UserClients.class);
 
@@ -64,6 +65,12 @@ class MicroTracingAutoConfigurationTests {
 				.anySatisfy((accessor) -> assertThat(accessor).isInstanceOf(CurrentObservationAccessor.class))
 				.noneSatisfy((accessor) -> assertThat(accessor).isInstanceOf(ObservationThreadLocalAccessor.class));
 		});
+	}
+
+	@Test
+	void observedClientsOffLeavesTheObservationScopesKept() {
+		this.runner.withPropertyValues("micro.tracing.enabled=false")
+			.run((context) -> assertThat(context).hasBean("microObservationScopeReuse"));
 	}
 
 	@Test
